@@ -1,0 +1,4 @@
+export * from './types.js';
+export * from './scan.js';
+export * from './open.js';
+export * from './formats.js';

@@ -1,0 +1,63 @@
+// Running the trusted peer tools the tests compare against. The test command installs them
+// (scripts/setup-tools.sh), so a missing tool is a failure, not a skip.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import type { BlockDevice } from '../../src/io/block-device.js';
+
+export function haveTool(name: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).status === 0;
+}
+
+export function requireTool(name: string): void {
+  if (!haveTool(name)) throw new Error(`${name} is not installed: run scripts/setup-tools.sh`);
+}
+
+/** Runs a tool and returns stdout; throws with stderr on a non-zero exit. */
+export function run(command: string, args: string[], options: { input?: Uint8Array | string; cwd?: string } = {}): string {
+  return execFileSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 30, input: options.input, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+export function runBytes(command: string, args: string[]): Buffer {
+  return execFileSync(command, args, { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export function tempDir(prefix = 'rehost-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+export async function sha256Device(device: BlockDevice, chunkSize = 8 * 1024 * 1024): Promise<string> {
+  const hash = createHash('sha256');
+  for (let offset = 0; offset < device.size; offset += chunkSize) {
+    hash.update(await device.read(offset, Math.min(chunkSize, device.size - offset)));
+  }
+  return hash.digest('hex');
+}
+
+export const CORPUS = new URL('../../../shared/corpus/', import.meta.url).pathname;
+
+/** Reads a corpus file, decompressing .gz and .xz, into memory. */
+export function readCorpus(relative: string): Uint8Array {
+  const path = join(CORPUS, relative);
+  if (path.endsWith('.gz')) return new Uint8Array(gunzipSync(readFileSync(path)));
+  if (path.endsWith('.xz')) return new Uint8Array(runBytes('xz', ['-dc', path]));
+  return new Uint8Array(readFileSync(path));
+}
+
+/** Decompresses a corpus file into `dir` (under its own base name without .gz/.xz) and returns the path. */
+export function extractCorpus(relative: string, dir: string, name?: string): string {
+  const base = name ?? relative.split('/').pop()!.replace(/\.(gz|xz)$/, '');
+  const out = join(dir, base);
+  execFileSync('sh', ['-c', `${relative.endsWith('.gz') ? 'gzip -dc' : relative.endsWith('.xz') ? 'xz -dc' : 'cat'} "$1" > "$2"`, 'sh', join(CORPUS, relative), out]);
+  return out;
+}
