@@ -3,7 +3,7 @@
 # Idempotent and quick when everything is present; needs root (or sudo) only when something
 # is missing.
 set -euo pipefail
-packages=(qemu-utils ntfs-3g libhivex-bin e2fsprogs cpio gdisk fdisk xz-utils zstd lz4 bzip2 lvm2
+packages=(qemu-utils ntfs-3g libhivex-bin libwin-hivex-perl e2fsprogs cpio gdisk fdisk xz-utils zstd lz4 bzip2 lvm2
   reglookup libfsntfs-utils libregf-utils libvhdi-utils jq python3-hivex kmod)
 missing=()
 for p in "${packages[@]}"; do

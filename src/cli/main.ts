@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+// The `rehost` command: argv → library calls and formatting. No logic lives here.
+
+import { Command } from 'commander';
+import { registerImageCommands } from './commands/image.js';
+import { registerFileCommands } from './commands/files.js';
+
+const program = new Command();
+program
+  .name('rehost')
+  .description('Open a VM disk image offline, see what virtual hardware it is wired for, and make it boot elsewhere.')
+  .version('0.1.0');
+
+registerImageCommands(program);
+registerFileCommands(program);
+
+await program.parseAsync(process.argv);

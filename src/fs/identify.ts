@@ -1,0 +1,74 @@
+// Names what a volume holds from its signatures, before any reader is chosen: filesystems we
+// read (NTFS, ext2/3/4), ones we only name (XFS, btrfs, FAT, exFAT, ReFS, HFS+, swap, ISO9660),
+// and states that block reading or writing (BitLocker, LUKS). Reports can then say exactly
+// what they could not read instead of "unknown".
+
+import type { BlockDevice } from '../io/block-device.js';
+
+export interface VolumeIdentity {
+  /** 'ntfs' | 'ext2' | 'ext3' | 'ext4' | 'xfs' | 'btrfs' | 'vfat' | 'exfat' | 'refs' | 'hfsplus' |
+   *  'swap' | 'iso9660' | 'bitlocker' | 'luks' | 'lvm2-pv' | 'linux-raid' | 'squashfs' | 'f2fs' | 'unknown' */
+  kind: string;
+  /** True when rehost has a reader for this kind. */
+  readable: boolean;
+  /** True when the volume is encrypted (BitLocker, LUKS). */
+  encrypted?: boolean;
+}
+
+const ascii = (bytes: Uint8Array, from: number, length: number): string =>
+  String.fromCharCode(...bytes.subarray(from, from + length));
+
+async function head(device: BlockDevice, length: number): Promise<Uint8Array> {
+  return device.read(0, Math.min(length, device.size));
+}
+
+export async function identifyVolume(device: BlockDevice): Promise<VolumeIdentity> {
+  if (device.size < 512) return { kind: 'unknown', readable: false };
+  const b = await head(device, 0x10100 <= device.size ? 0x10100 : Math.min(device.size, 69632));
+  const oem = ascii(b, 3, 8);
+  if (oem === 'NTFS    ') return { kind: 'ntfs', readable: true };
+  if (oem === '-FVE-FS-') return { kind: 'bitlocker', readable: false, encrypted: true };
+  if (oem === 'EXFAT   ') return { kind: 'exfat', readable: false };
+  if (ascii(b, 3, 4) === 'ReFS') return { kind: 'refs', readable: false };
+  if (ascii(b, 0, 6) === 'LUKS\xba\xbe') return { kind: 'luks', readable: false, encrypted: true };
+  if (ascii(b, 0, 4) === 'XFSB') return { kind: 'xfs', readable: false };
+  if (ascii(b, 0, 4) === 'hsqs') return { kind: 'squashfs', readable: false };
+  for (let sector = 0; sector < 4 && (sector + 1) * 512 <= b.length; sector++) {
+    if (ascii(b, sector * 512, 8) === 'LABELONE' && ascii(b, sector * 512 + 24, 8) === 'LVM2 001') {
+      return { kind: 'lvm2-pv', readable: true };
+    }
+  }
+  if (b.length >= 1024 + 0x80) {
+    const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    if (view.getUint16(1024 + 56, true) === 0xef53) return { kind: extKind(view), readable: true };
+    if (ascii(b, 1024, 2) === 'H+' || ascii(b, 1024, 2) === 'HX') return { kind: 'hfsplus', readable: false };
+    if (view.getUint32(1024, true) === 0xf2f52010) return { kind: 'f2fs', readable: false };
+  }
+  if (b.length >= 4096 + 4 && new DataView(b.buffer, b.byteOffset).getUint32(4096, true) === 0xa92b4efc) {
+    return { kind: 'linux-raid', readable: false };
+  }
+  if (b.length >= 4096) {
+    const swap = ascii(b, 4096 - 10, 10);
+    if (swap === 'SWAPSPACE2' || swap === 'SWAP-SPACE') return { kind: 'swap', readable: false };
+  }
+  if (b.length >= 0x10048 && ascii(b, 0x10040, 8) === '_BHRfS_M') return { kind: 'btrfs', readable: false };
+  if (b.length >= 0x8006 && ascii(b, 0x8001, 5) === 'CD001') return { kind: 'iso9660', readable: false };
+  if (b[510] === 0x55 && b[511] === 0xaa && (ascii(b, 82, 5) === 'FAT32' || ascii(b, 54, 4) === 'FAT1')) {
+    return { kind: 'vfat', readable: false };
+  }
+  return { kind: 'unknown', readable: false };
+}
+
+/** ext2, ext3 (has_journal) or ext4 (any ext4-only incompat or ro_compat feature). */
+function extKind(view: DataView): string {
+  const sb = 1024;
+  const compat = view.getUint32(sb + 0x5c, true);
+  const incompat = view.getUint32(sb + 0x60, true);
+  const roCompat = view.getUint32(sb + 0x64, true);
+  // incompat: extents 0x40, 64bit 0x80, mmp 0x100, flex_bg 0x200, ea_inode 0x400, dirdata 0x1000,
+  // csum_seed 0x2000, largedir 0x4000, inline_data 0x8000, encrypt 0x10000, casefold 0x20000.
+  // ro_compat: huge_file 0x8, gdt_csum 0x10, dir_nlink 0x20, extra_isize 0x40, metadata_csum 0x400.
+  if ((incompat & 0x3f7c0) !== 0 || (roCompat & 0x478) !== 0) return 'ext4';
+  if ((compat & 0x4) !== 0) return 'ext3';
+  return 'ext2';
+}
