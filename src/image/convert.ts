@@ -43,7 +43,8 @@ export async function writeImageFile(options: ConvertOptions): Promise<void> {
       ...(options.backing !== undefined ? { backing: options.backing } : {}),
       ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
     });
-    await output.flush();
+    // No fsync, as qemu-img convert: the rename alone keeps an interrupted run from leaving a
+    // file that looks complete. Commits that replace a guest's image sync explicitly.
     await output.close();
     await rename(partial, options.outputPath);
   } catch (error) {

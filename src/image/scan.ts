@@ -3,6 +3,7 @@
 
 import type { BlockDevice } from '../io/block-device.js';
 import { allocationOf } from '../io/block-device.js';
+import { ReadAheadDevice } from '../io/read-ahead-device.js';
 
 export interface ScannedChunk {
   offset: number;
@@ -30,6 +31,8 @@ export async function* scanChunks(device: BlockDevice, options: { chunkSize: num
   const { chunkSize } = options;
   const readSize = Math.max(chunkSize, Math.floor((options.readSize ?? 4 * 1024 * 1024) / chunkSize) * chunkSize);
   const runs = await allocationOf(device);
+  // Reading the next window while the caller writes this one is most of a converter's speed.
+  const source = new ReadAheadDevice(device);
   let runIndex = 0;
   for (let base = 0; base < device.size; base += readSize) {
     const windowEnd = Math.min(device.size, base + readSize);
@@ -39,7 +42,7 @@ export async function* scanChunks(device: BlockDevice, options: { chunkSize: num
     for (let r = runIndex; r < runs.length && runs[r]!.offset < windowEnd; r++) {
       if (runs[r]!.kind === 'data') { hasData = true; break; }
     }
-    const window = hasData ? await device.read(base, windowEnd - base) : undefined;
+    const window = hasData ? await source.read(base, windowEnd - base) : undefined;
     for (let offset = base; offset < windowEnd; offset += chunkSize) {
       const length = Math.min(chunkSize, windowEnd - offset);
       if (!window) { yield { offset, length }; continue; }

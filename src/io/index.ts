@@ -7,3 +7,4 @@ export * from './file-device.js';
 export * from './cached-device.js';
 export * from './counting-device.js';
 export * from './overlay-device.js';
+export * from './read-ahead-device.js';

@@ -22,9 +22,10 @@ export function registerImageCommands(program: Command): void {
       try {
         const image = await openImage(path, { format: options.format, diagnostics, disk: options.disk });
         try {
-          const chain = await describeImage(image);
+          const [top, ...backing] = await describeImage(image);
+          if (!top) throw new Error('describeImage returned no layers');
           const volumes = await discoverVolumes(image.device, { diagnostics });
-          const result = { ...chain[0], backingChain: chain.slice(1), partitionTable: volumes.table, volumes: volumes.volumes.map(({ device: _d, ...rest }) => rest), warnings: diagnostics.warnings() };
+          const result = { ...top, backingChain: backing, partitionTable: volumes.table, volumes: volumes.volumes.map(({ device: _d, ...rest }) => rest), warnings: diagnostics.warnings() };
           if (options.json) printJson(result);
           else printInfo(result);
         } finally {

@@ -11,7 +11,7 @@ import type { AllocationRun, BlockDevice } from '../../io/block-device.js';
 import { allocationOf, coalesceRuns } from '../../io/block-device.js';
 import { checkRange } from '../../io/checks.js';
 import type { Qcow2Header } from './header.js';
-import { decodeStandard, decodeSubcluster, type EntryContext, type Mapping } from './l2-entry.js';
+import { decodeStandard, decodeSubcluster, standardOffset, type EntryContext, type Mapping } from './l2-entry.js';
 import { decompressCluster } from './compressed.js';
 
 export type Segment =
@@ -24,6 +24,7 @@ export type Segment =
 const L2_CACHE_BYTES = 32 * 1024 * 1024;
 const COMPRESSED_CACHE_ENTRIES = 16;
 const SUBCLUSTERS = 32;
+const PARALLEL_READS = 8;
 
 export interface Qcow2DeviceOptions {
   file: BlockDevice;
@@ -64,6 +65,9 @@ export class Qcow2Device implements BlockDevice {
       return this.file.read(only.host, length);
     }
     const out = new Uint8Array(length);
+    // File and backing reads of one request run side by side, a bounded number at a time;
+    // decompression stays in order since it is CPU-bound and shares a cache.
+    let pending: Array<Promise<void>> = [];
     for (const segment of segments) {
       const at = segment.offset - offset;
       switch (segment.kind) {
@@ -72,7 +76,7 @@ export class Qcow2Device implements BlockDevice {
         case 'data': {
           // A tail past the end of the file reads as zeros (qemu's behaviour, see header).
           const available = Math.max(0, Math.min(segment.length, this.file.size - segment.host));
-          if (available > 0) out.set(await this.file.read(segment.host, available), at);
+          if (available > 0) pending.push(this.file.read(segment.host, available).then((bytes) => out.set(bytes, at)));
           break;
         }
         case 'compressed': {
@@ -85,11 +89,16 @@ export class Qcow2Device implements BlockDevice {
           const backing = this.backing;
           if (backing === undefined) break;
           const end = Math.min(segment.offset + segment.length, backing.size);
-          if (end > segment.offset) out.set(await backing.read(segment.offset, end - segment.offset), at);
+          if (end > segment.offset) pending.push(backing.read(segment.offset, end - segment.offset).then((bytes) => out.set(bytes, at)));
           break;
         }
       }
+      if (pending.length >= PARALLEL_READS) {
+        await Promise.all(pending);
+        pending = [];
+      }
     }
+    await Promise.all(pending);
     return out;
   }
 
@@ -114,11 +123,28 @@ export class Qcow2Device implements BlockDevice {
     return coalesceRuns(runs);
   }
 
-  /** Guest bytes this image itself stores (data and compressed clusters), not its backing. */
+  /**
+   * Guest bytes this image itself stores (data and compressed clusters), not its backing.
+   * Counted per distinct L2 table, so an L1 table whose entries all name one table costs one
+   * table's worth of work, not one per entry.
+   */
   async allocatedBytes(): Promise<number> {
+    const { clusterSize } = this;
+    const entries = this.header.l2Entries;
+    const totalClusters = Math.ceil(this.size / clusterSize);
+    const perTable = new Map<number, number>();
     let total = 0;
-    for (const run of await this.map(0, this.size)) {
-      if (run.kind === 'data' || run.kind === 'compressed') total += run.length;
+    for (let l1Index = 0; l1Index * entries < totalClusters; l1Index++) {
+      const l2Offset = this.l1[l1Index] ?? 0;
+      if (l2Offset === 0) continue;
+      const count = Math.min(entries, totalClusters - l1Index * entries);
+      const key = count === entries ? l2Offset : -1;
+      let bytes = key >= 0 ? perTable.get(key) : undefined;
+      if (bytes === undefined) {
+        bytes = countStored({ table: await this.l2Table(l2Offset), count, clusterSize, extendedL2: this.header.extendedL2 });
+        if (key >= 0) perTable.set(key, bytes);
+      }
+      total += bytes;
     }
     return total;
   }
@@ -208,6 +234,28 @@ export class Qcow2Device implements BlockDevice {
     }
     return cluster;
   }
+}
+
+/** Bytes of guest data the first `count` entries of an L2 table store in this file. */
+function countStored(args: { table: Uint8Array; count: number; clusterSize: number; extendedL2: boolean }): number {
+  const { table, count, clusterSize, extendedL2 } = args;
+  const view = new DataView(table.buffer, table.byteOffset, table.byteLength);
+  const entrySize = extendedL2 ? 16 : 8;
+  let total = 0;
+  for (let i = 0; i < count; i++) {
+    const hi = view.getUint32(i * entrySize);
+    const lo = view.getUint32(i * entrySize + 4);
+    if (hi & 0x40000000) total += clusterSize;
+    else if (extendedL2) total += popcount(view.getUint32(i * entrySize + 12)) * (clusterSize / SUBCLUSTERS);
+    else if ((lo & 1) === 0 && standardOffset(hi, lo) !== 0) total += clusterSize;
+  }
+  return total;
+}
+
+function popcount(value: number): number {
+  let v = value - ((value >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
 function addMapping(args: {

@@ -85,7 +85,7 @@ export interface Qcow2Header {
   dirty: boolean;
   corrupt: boolean;
   externalDataFile: boolean;
-  /** Bytes of guest data one L2 entry maps (the cluster size). */
+  /** Entries per L2 table (a cluster of 8-byte entries, or 16-byte ones with extended L2). */
   l2Entries: number;
 }
 
