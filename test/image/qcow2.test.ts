@@ -13,7 +13,7 @@ import { DiagnosticLog } from '../../src/diagnostics.js';
 import { openImage } from '../../src/image/open.js';
 import { qemuDataRanges, qemuRawSha, rehostRead } from './qcow2-qemu.js';
 import { MemoryDevice } from '../../src/io/memory-device.js';
-import { ReadAheadDevice } from '../../src/image/qcow2/read-ahead.js';
+import { ReadAheadDevice } from '../../src/io/read-ahead-device.js';
 
 let dir: string;
 let pattern: string;
