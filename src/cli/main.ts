@@ -4,6 +4,7 @@
 import { Command } from 'commander';
 import { registerImageCommands } from './commands/image.js';
 import { registerFileCommands } from './commands/files.js';
+import { registerRegCommands } from './commands/reg.js';
 
 const program = new Command();
 program
@@ -13,5 +14,6 @@ program
 
 registerImageCommands(program);
 registerFileCommands(program);
+registerRegCommands(program);
 
 await program.parseAsync(process.argv);
