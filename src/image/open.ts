@@ -10,6 +10,7 @@ import { CorruptError, NotFoundError, UnsupportedError } from '../errors.js';
 import { ignoreDiagnostics, type Diagnostics } from '../diagnostics.js';
 import type { DiskImage, ImageFormat, OpenContext } from './types.js';
 import { imageFormats } from './formats.js';
+import { isOvaPackage, openOvaImage } from './ova/index.js';
 
 export const MAX_CHAIN_DEPTH = 32;
 
@@ -17,6 +18,8 @@ export interface OpenImageOptions {
   /** Skip probing and use this format (qemu-img's name). */
   format?: string;
   diagnostics?: Diagnostics;
+  /** For an OVA package: which of its disks to open (0-based, DiskSection order; default 0). */
+  disk?: number;
 }
 
 /** Probes `file` against every registered format in order and returns the first that matches. */
@@ -35,10 +38,10 @@ export function formatByName(name: string): ImageFormat {
 
 /** Opens an image file read-only, with its whole backing chain. */
 export async function openImage(path: string, options: OpenImageOptions = {}): Promise<DiskImage> {
-  return openInChain({ path, format: options.format, diagnostics: options.diagnostics ?? ignoreDiagnostics, chain: [] });
+  return openInChain({ path, format: options.format, diagnostics: options.diagnostics ?? ignoreDiagnostics, chain: [], disk: options.disk });
 }
 
-async function openInChain(args: { path: string; format: string | undefined; diagnostics: Diagnostics; chain: string[] }): Promise<DiskImage> {
+async function openInChain(args: { path: string; format: string | undefined; diagnostics: Diagnostics; chain: string[]; disk?: number }): Promise<DiskImage> {
   const { path, diagnostics, chain } = args;
   let real: string;
   try {
@@ -68,8 +71,11 @@ async function openInChain(args: { path: string; format: string | undefined; dia
     },
   };
   try {
-    const format = args.format !== undefined ? formatByName(args.format) : await probeFormat(file);
-    const image = await format.open(file, context);
+    // An OVA is a container rather than a disk format: open the chosen disk inside it.
+    const ova = args.format === 'ova' || (args.format === undefined && (await isOvaPackage(file)));
+    const image = ova
+      ? await openOvaImage({ file, context, disk: args.disk ?? 0, probeFormat })
+      : await (args.format !== undefined ? formatByName(args.format) : await probeFormat(file)).open(file, context);
     const close = image.close.bind(image);
     return Object.assign(image, {
       close: async () => {

@@ -139,7 +139,18 @@ export async function readMbrPartitions(args: {
       }
       const [data, link] = ebr.entries as [MbrEntry, MbrEntry, MbrEntry, MbrEntry];
       if (!isEmpty(data) && !MBR_EXTENDED_TYPES.has(data.partitionType)) {
-        partitions.push(make(data, ebrLba, nextIndex++, 'logical', ebrOffset + ENTRIES_OFFSET));
+        const logical = make(data, ebrLba, nextIndex++, 'logical', ebrOffset + ENTRIES_OFFSET);
+        const containerEnd = (extendedStart + container.sectorCount) * sectorSize;
+        if (logical.start < extendedStart * sectorSize || logical.start + logical.size > containerEnd) {
+          diagnostics.report({
+            severity: 'warning',
+            code: 'logical-outside-extended',
+            message: `logical partition ${logical.index} lies outside its extended partition`,
+            structure: 'EBR',
+            offset: ebrOffset + ENTRIES_OFFSET,
+          });
+        }
+        partitions.push(logical);
       }
       if (isEmpty(link) || !MBR_EXTENDED_TYPES.has(link.partitionType)) break;
       ebrLba = extendedStart + link.firstLba;
