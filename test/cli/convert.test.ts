@@ -15,7 +15,7 @@ const outputs = [
   { format: 'vmdk', subformat: 'monolithicSparse', qemu: 'vmdk', checks: true },
   { format: 'vmdk', subformat: 'streamOptimized', qemu: 'vmdk', checks: true },
   { format: 'vhd', subformat: 'fixed', qemu: 'vpc', checks: false },
-  { format: 'vhd', subformat: 'dynamic', qemu: 'vpc', checks: true },
+  { format: 'vhd', subformat: 'dynamic', qemu: 'vpc', checks: false },
   { format: 'vhdx', subformat: 'dynamic', qemu: 'vhdx', checks: true },
 ];
 const sources = ['qcow2', 'vmdk', 'vpc', 'vhdx', 'vdi'];

@@ -22,7 +22,7 @@ beforeAll(() => {
   dir = tempDir();
   raw = join(dir, 'disk.raw');
   writePatternDisk(raw, { size: 32 * MIB });
-  run('sgdisk', ['-q', '-n', '1:2048:+4M', '-t', '1:ef00', '-c', '1:EFI system', '-n', '2:0:+8M', '-t', '2:8300', '-c', '2:root', '-n', '3:0:0', '-t', '3:8e00', raw]);
+  run('sgdisk', ['-n', '1:2048:+4M', '-t', '1:ef00', '-c', '1:EFI system', '-n', '2:0:+8M', '-t', '2:8300', '-c', '2:root', '-n', '3:0:0', '-t', '3:8e00', raw]);
   run('mkfs.ext4', ['-q', '-F', '-E', `offset=${(2048 + 8192) * 512}`, raw, '8M']);
   for (const [fmt, opts] of [['qcow2', []], ['vmdk', []], ['vpc', ['-o', 'subformat=dynamic']], ['vhdx', []], ['vdi', []]] as const) {
     run('qemu-img', ['convert', '-f', 'raw', '-O', fmt, ...opts, raw, join(dir, `disk.${fmt}`)]);
