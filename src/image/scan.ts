@@ -14,10 +14,11 @@ export interface ScannedChunk {
 
 export function isAllZero(bytes: Uint8Array): boolean {
   let i = 0;
-  if (bytes.byteOffset % 8 === 0) {
-    const words = new BigUint64Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.length / 8));
-    for (let w = 0; w < words.length; w++) if (words[w] !== 0n) return false;
-    i = words.length * 8;
+  // Word-wise where aligned; Uint32 rather than BigUint64, whose reads allocate.
+  if (bytes.byteOffset % 4 === 0) {
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2);
+    for (let w = 0; w < words.length; w++) if (words[w] !== 0) return false;
+    i = words.length * 4;
   }
   for (; i < bytes.length; i++) if (bytes[i] !== 0) return false;
   return true;
