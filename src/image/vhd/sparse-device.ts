@@ -44,7 +44,7 @@ export class VhdSparseDevice implements BlockDevice {
       if (piece.source.kind === 'file') {
         out.set(await this.layout.file.read(piece.source.fileOffset, piece.length), at);
       } else if (this.layout.parent) {
-        out.set(await readParent(this.layout.parent, piece.offset, piece.length), at);
+        out.set(await readParent({ parent: this.layout.parent, offset: piece.offset, length: piece.length }), at);
       }
     }
     return out;
@@ -73,7 +73,7 @@ export class VhdSparseDevice implements BlockDevice {
     const out: Array<{ offset: number; length: number; source: Source }> = [];
     const push = (start: number, len: number, source: Source): void => {
       const last = out[out.length - 1];
-      if (last && last.offset + last.length === start && sameRun(last.source, source, len, last.length)) last.length += len;
+      if (last && last.offset + last.length === start && continues(last, source)) last.length += len;
       else out.push({ offset: start, length: len, source });
     };
     const end = offset + length;
@@ -121,14 +121,16 @@ export class VhdSparseDevice implements BlockDevice {
   }
 }
 
-function sameRun(a: Source, b: Source, _length: number, previousLength: number): boolean {
-  if (a.kind === 'absent' && b.kind === 'absent') return true;
-  if (a.kind === 'file' && b.kind === 'file') return a.fileOffset + previousLength === b.fileOffset;
+/** Whether `next` extends the previous piece: both absent, or file bytes that follow on. */
+function continues(previous: { length: number; source: Source }, next: Source): boolean {
+  const a = previous.source;
+  if (a.kind === 'absent' && next.kind === 'absent') return true;
+  if (a.kind === 'file' && next.kind === 'file') return a.fileOffset + previous.length === next.fileOffset;
   return false;
 }
 
 /** Reads from a parent disk, as zeros past its end. */
-export async function readParent(parent: BlockDevice, offset: number, length: number): Promise<Uint8Array> {
+async function readParent({ parent, offset, length }: { parent: BlockDevice; offset: number; length: number }): Promise<Uint8Array> {
   if (offset + length <= parent.size) return parent.read(offset, length);
   const out = new Uint8Array(length);
   if (offset < parent.size) out.set(await parent.read(offset, parent.size - offset), 0);
