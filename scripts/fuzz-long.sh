@@ -3,4 +3,4 @@
 # pass (FUZZ_ITERATIONS, default 20000 per target). Failing inputs land in test-artifacts/fuzz/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-FUZZ_ITERATIONS="${FUZZ_ITERATIONS:-20000}" npx vitest run test/fuzz "$@"
+FUZZ_ITERATIONS="${FUZZ_ITERATIONS:-20000}" npx vitest run test/fuzz --testTimeout=7200000 "$@"
