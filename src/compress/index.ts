@@ -1,0 +1,11 @@
+export type { Compression, DecompressOptions, DecompressResult } from './types.js';
+export { DEFAULT_MAX_OUTPUT } from './types.js';
+export { detectCompression, type DetectedCompression } from './detect.js';
+export { decompressStream, decompressAll, type StreamResult } from './decompress.js';
+export { gunzipMember } from './gzip.js';
+export { unxz, xzStreamLength } from './xz.js';
+export { unlzma } from './lzma.js';
+export { unzstdFrame, zstdFrameLength, type ZstdFrameInfo } from './zstd.js';
+export { unlz4Legacy, decodeLz4Block } from './lz4-legacy.js';
+export { bunzip2Stream } from './bzip2.js';
+export { BoundedOutput } from './output-buffer.js';
