@@ -4,6 +4,7 @@
 // what they could not read instead of "unknown".
 
 import type { BlockDevice } from '../io/block-device.js';
+import { readExtSuperblock } from './ext/superblock.js';
 
 export interface VolumeIdentity {
   /** 'ntfs' | 'ext2' | 'ext3' | 'ext4' | 'xfs' | 'btrfs' | 'vfat' | 'exfat' | 'refs' | 'hfsplus' |
@@ -40,7 +41,7 @@ export async function identifyVolume(device: BlockDevice): Promise<VolumeIdentit
   }
   if (b.length >= 1024 + 0x80) {
     const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    if (view.getUint16(1024 + 56, true) === 0xef53) return { kind: extKind(view), readable: true };
+    if (view.getUint16(1024 + 56, true) === 0xef53) return { kind: extKind(b), readable: true };
     if (ascii(b, 1024, 2) === 'H+' || ascii(b, 1024, 2) === 'HX') return { kind: 'hfsplus', readable: false };
     if (view.getUint32(1024, true) === 0xf2f52010) return { kind: 'f2fs', readable: false };
   }
@@ -59,16 +60,12 @@ export async function identifyVolume(device: BlockDevice): Promise<VolumeIdentit
   return { kind: 'unknown', readable: false };
 }
 
-/** ext2, ext3 (has_journal) or ext4 (any ext4-only incompat or ro_compat feature). */
-function extKind(view: DataView): string {
-  const sb = 1024;
-  const compat = view.getUint32(sb + 0x5c, true);
-  const incompat = view.getUint32(sb + 0x60, true);
-  const roCompat = view.getUint32(sb + 0x64, true);
-  // incompat: extents 0x40, 64bit 0x80, mmp 0x100, flex_bg 0x200, ea_inode 0x400, dirdata 0x1000,
-  // csum_seed 0x2000, largedir 0x4000, inline_data 0x8000, encrypt 0x10000, casefold 0x20000.
-  // ro_compat: huge_file 0x8, gdt_csum 0x10, dir_nlink 0x20, extra_isize 0x40, metadata_csum 0x400.
-  if ((incompat & 0x3f7c0) !== 0 || (roCompat & 0x478) !== 0) return 'ext4';
-  if ((compat & 0x4) !== 0) return 'ext3';
-  return 'ext2';
+/** ext2, ext3 or ext4 by blkid's rule (the ext reader's superblock decode); 'ext4' when the
+ *  superblock is too damaged to tell, so the reader gets to say what is wrong. */
+function extKind(head: Uint8Array): string {
+  try {
+    return readExtSuperblock(head, { at: 1024, origin: 0 }).kind;
+  } catch {
+    return 'ext4';
+  }
 }
