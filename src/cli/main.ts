@@ -5,6 +5,13 @@ import { Command } from 'commander';
 import { registerImageCommands } from './commands/image.js';
 import { registerFileCommands } from './commands/files.js';
 import { registerRegCommands } from './commands/reg.js';
+import { registerPlatformCommands } from './commands/platforms.js';
+
+// `rehost ls … | head` closes the pipe early; that is the reader's choice, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 
 const program = new Command();
 program
@@ -15,5 +22,6 @@ program
 registerImageCommands(program);
 registerFileCommands(program);
 registerRegCommands(program);
+registerPlatformCommands(program);
 
 await program.parseAsync(process.argv);

@@ -5,6 +5,8 @@
 // NotFoundError (errno ENOENT/ENOTDIR/EISDIR), `exists` answers false and never throws for a
 // missing path.
 
+import type { BlockDevice } from '../io/block-device.js';
+
 export type FileType = 'file' | 'directory' | 'symlink' | 'other';
 
 export interface Stat {
@@ -36,6 +38,12 @@ export interface DirEntry {
   inode?: number;
 }
 
+/** Callbacks of a fast recursive listing: each directory, then its entries. */
+export interface WalkVisitor {
+  directory(path: string, inode: number): void;
+  entry(name: string, type: FileType, size: number, inode: number, mtimeMs: number): void;
+}
+
 export interface FileSystem {
   /** 'ntfs' | 'ext2' | 'ext3' | 'ext4' | 'cpio' | 'memory' | … */
   readonly kind: string;
@@ -45,6 +53,10 @@ export interface FileSystem {
   readdir(path: string): Promise<DirEntry[]>;
   readFile(path: string): Promise<Uint8Array>;
   exists(path: string): Promise<boolean>;
+  /** A file's content as a device, for files too large to hold in one buffer. */
+  open?(path: string): Promise<BlockDevice>;
+  /** A recursive listing without a stat per entry, where the filesystem can do it faster. */
+  walkEach?(path: string, visitor: WalkVisitor): Promise<void>;
   close?(): Promise<void>;
 }
 

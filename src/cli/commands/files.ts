@@ -73,8 +73,17 @@ export function registerFileCommands(program: Command): void {
   ).action(async (imagePath: string, path: string, options: VolumeOptions) => {
     try {
       await withFileSystem(imagePath, options, async (fs) => {
-        const data = await fs.readFile(guestPath(path));
-        await new Promise<void>((resolve, reject) => process.stdout.write(data, (e) => (e ? reject(e) : resolve())));
+        const target = guestPath(path);
+        if (!fs.open) {
+          await writeOut(await fs.readFile(target));
+          return;
+        }
+        // Stream through the file's device: no whole-file buffer for multi-GiB files.
+        const content = await fs.open(target);
+        const chunk = 4 * 1024 * 1024;
+        for (let offset = 0; offset < content.size; offset += chunk) {
+          await writeOut(await content.read(offset, Math.min(chunk, content.size - offset)));
+        }
       });
     } catch (error) {
       process.exitCode = reportError(error);
@@ -82,11 +91,19 @@ export function registerFileCommands(program: Command): void {
   });
 }
 
+function writeOut(data: Uint8Array): Promise<void> {
+  return new Promise<void>((resolve, reject) => process.stdout.write(data, (e) => (e ? reject(e) : resolve())));
+}
+
 async function listTree(args: { fs: FileSystem; path: string; recursive: boolean; emit: (path: string, stat: Stat) => void; relativeTo: string | undefined }): Promise<void> {
   const { fs, recursive, emit } = args;
   const top = await fs.stat(args.path);
   if (top.type !== 'directory') {
     emit(args.path, top);
+    return;
+  }
+  if (recursive && fs.walkEach) {
+    await walkFast(fs, args.path, emit);
     return;
   }
   const pending = [args.path];
@@ -100,6 +117,27 @@ async function listTree(args: { fs: FileSystem; path: string; recursive: boolean
       emit(args.relativeTo !== undefined ? entry.name : full, stat);
       if (recursive && stat.type === 'directory') pending.push(full);
     }
+  }
+}
+
+/** The recursive listing through the filesystem's own walk: a stat only for symlinks (targets). */
+async function walkFast(fs: FileSystem, root: string, emit: (path: string, stat: Stat) => void): Promise<void> {
+  const rows: Array<{ path: string; stat: Stat }> = [];
+  let dir = root;
+  await fs.walkEach!(root, {
+    directory(path) {
+      dir = path === '/' ? '' : path;
+    },
+    entry(name, type, size, inode, mtimeMs) {
+      rows.push({ path: `${dir}/${name}`, stat: { name, type, size, inode, mtime: new Date(mtimeMs) } });
+    },
+  });
+  for (const row of rows) {
+    if (row.stat.type === 'symlink') {
+      const full = await fs.stat(row.path);
+      if (full.target !== undefined) row.stat.target = full.target;
+    }
+    emit(row.path, row.stat);
   }
 }
 

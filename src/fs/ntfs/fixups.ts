@@ -41,6 +41,30 @@ export function applyFixups(args: { bytes: Uint8Array; at?: number; size: number
 }
 
 /**
+ * The hot-path form for scanners: applies fixups in place and answers false (changing
+ * nothing) when the record is torn or its update sequence array is invalid. Positional
+ * arguments on purpose: it runs once per record of a whole-$MFT scan.
+ */
+export function tryApplyFixups(bytes: Uint8Array, at: number, size: number): boolean {
+  const usaOffset = bytes[at + 4]! | (bytes[at + 5]! << 8);
+  const usaCount = bytes[at + 6]! | (bytes[at + 7]! << 8);
+  const strides = size >>> 9;
+  if (usaCount !== strides + 1 || (usaOffset & 1) !== 0 || usaOffset < 8 || usaOffset + usaCount * 2 > FIXUP_STRIDE - 2) return false;
+  const usn0 = bytes[at + usaOffset]!;
+  const usn1 = bytes[at + usaOffset + 1]!;
+  for (let i = 1; i <= strides; i++) {
+    const tail = at + i * FIXUP_STRIDE - 2;
+    if (bytes[tail] !== usn0 || bytes[tail + 1] !== usn1) return false;
+  }
+  for (let i = 1; i <= strides; i++) {
+    const tail = at + i * FIXUP_STRIDE - 2;
+    bytes[tail] = bytes[at + usaOffset + 2 * i]!;
+    bytes[tail + 1] = bytes[at + usaOffset + 2 * i + 1]!;
+  }
+  return true;
+}
+
+/**
  * The writer's side: stores the last two bytes of every stride in the USA, writes `usn` in
  * their place, and records `usn` at the head of the array. The record's usa_ofs/usa_count must
  * already be set.

@@ -37,8 +37,10 @@ export interface FileRecord {
   sequence: number;
   linkCount: number;
   flags: number;
-  /** Record number of the base record; 0 for a base record. */
+  /** Record number of the base record (meaningful when isExtension). */
   baseRecord: number;
+  /** True for an extension record: its base reference (record and sequence) is non-zero. */
+  isExtension: boolean;
   attributes: AttributeRecord[];
 }
 
@@ -83,6 +85,7 @@ export function decodeFixedRecord(args: { bytes: Uint8Array; view: DataView; at:
     linkCount: view.getUint16(at + 0x12, true),
     flags: view.getUint16(at + 0x16, true),
     baseRecord: baseHigh * 0x100000000 + baseLow,
+    isExtension: baseLow !== 0 || view.getUint32(at + 0x24, true) !== 0,
     attributes: [],
   };
   const end = at + bytesInUse;

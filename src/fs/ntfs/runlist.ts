@@ -100,3 +100,10 @@ export function encodeRuns(runs: readonly DataRun[]): Uint8Array {
   out.push(0);
   return Uint8Array.from(out);
 }
+
+/** Bytes of real (non-sparse) clusters the runs map. */
+export function storedBytes(runs: readonly DataRun[], clusterSize: number): number {
+  let clusters = 0;
+  for (const run of runs) if (run.lcn !== SPARSE_LCN) clusters += run.length;
+  return clusters * clusterSize;
+}

@@ -11,7 +11,7 @@
 import type { BlockDevice } from '../../io/block-device.js';
 import type { Diagnostics } from '../../diagnostics.js';
 import { CorruptError } from '../../errors.js';
-import { FOOTER_SIZE, SHORT_FOOTER_SIZE, VhdFooter, footerChecksum, hasFooterCookie } from './footer.js';
+import { DISK_TYPE_FIXED, FOOTER_SIZE, SHORT_FOOTER_SIZE, VhdFooter, footerChecksum, hasFooterCookie, virtualSizeOf } from './footer.js';
 
 export interface LocatedFooter {
   footer: VhdFooter;
@@ -48,7 +48,15 @@ async function trailingCandidate(file: BlockDevice): Promise<Candidate | undefin
 export async function probeVhd(file: BlockDevice): Promise<boolean> {
   if (file.size < SHORT_FOOTER_SIZE) return false;
   if (file.size >= FOOTER_SIZE && hasFooterCookie(await file.read(0, 8))) return true;
-  return (await trailingCandidate(file)) !== undefined;
+  const trailer = await trailingCandidate(file);
+  if (trailer === undefined) return false;
+  // A valid fixed-disk footer whose disk would not fit in front of it is a leftover: a
+  // partition cut out of a fixed VHD with the footer still attached. That file is raw.
+  if (trailer.valid) {
+    const footer = VhdFooter.decode(trailer.bytes, { origin: trailer.offset });
+    if (footer.diskType === DISK_TYPE_FIXED && virtualSizeOf(footer) > trailer.offset) return false;
+  }
+  return true;
 }
 
 export async function locateFooter(file: BlockDevice, diagnostics: Diagnostics): Promise<LocatedFooter> {

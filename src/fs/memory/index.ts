@@ -1,0 +1,1 @@
+export { MemoryFileSystem, type MemoryTree } from './memory-fs.js';
