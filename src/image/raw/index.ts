@@ -26,10 +26,27 @@ export const rawWriter: ImageWriter = {
   name: 'raw',
   subformats: [],
   async write({ source, output, onProgress }: WriteImageOptions): Promise<void> {
+    // Adjacent data chunks from one read window go out as one write; holes are skipped.
+    let pending: Uint8Array | undefined;
+    let pendingOffset = 0;
+    const flush = async (): Promise<void> => {
+      if (pending) await output.write(pendingOffset, pending);
+      pending = undefined;
+    };
     for await (const chunk of scanChunks(source, { chunkSize: 1024 * 1024 })) {
-      if (chunk.data) await output.write(chunk.offset, chunk.data);
+      const data = chunk.data;
+      if (data && pending && pending.buffer === data.buffer && pending.byteOffset + pending.length === data.byteOffset && pendingOffset + pending.length === chunk.offset) {
+        pending = new Uint8Array(data.buffer, pending.byteOffset, pending.length + data.length);
+      } else {
+        await flush();
+        if (data) {
+          pending = data;
+          pendingOffset = chunk.offset;
+        }
+      }
       onProgress?.(chunk.offset + chunk.length, source.size);
     }
+    await flush();
     // Holes at the end still count towards the size.
     if (output.truncate) await output.truncate(source.size);
     else if (output.size < source.size) await output.write(source.size - 1, new Uint8Array(1));
