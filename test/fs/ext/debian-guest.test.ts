@@ -1,20 +1,19 @@
 // A real Debian 12 guest (../shared/guests/build-debian-guest.sh: GPT, p2 ext4 root): its
 // /boot, /etc and the storage drivers and depmod indexes of /lib/modules, read through rehost
 // (GPT partition slice → ext4), agree with debugfs on names, types, modes, owners, sizes,
-// symlink targets and sha256. The build reuses the shared rootfs cache (about
-// 10 s when warm); set REHOST_DEBIAN_GUEST=/path/to/disk.raw to reuse an existing build.
+// symlink targets and sha256. The guest is the cached initramfs-tools lab guest the Linux
+// inspection tests use (test/linux/facts/lab-guest.ts), built once per script version.
 
-import { existsSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openExt } from '../../../src/fs/ext/index.js';
 import type { FileSystem } from '../../../src/fs/types.js';
 import { FileDevice, SliceDevice } from '../../../src/io/index.js';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { run, runBytes, tempDir } from '../../helpers/tools.js';
+import { labGuest } from '../../linux/facts/lab-guest.js';
 import { debugfsView } from './images.js';
 import { compareWalks, walk, type WalkEntry } from './walk.js';
-
-const GUESTS = new URL('../../../../shared/guests/', import.meta.url).pathname;
 
 let disk: string;
 let dir: string;
@@ -23,9 +22,8 @@ let fs: FileSystem;
 
 describe('Debian guest built by build-debian-guest.sh', () => {
   beforeAll(async () => {
+    disk = labGuest('initramfs-tools').disk;
     dir = tempDir('rehost-debian-guest-');
-    disk = process.env.REHOST_DEBIAN_GUEST ?? join(dir, 'guest', 'disk.raw');
-    if (!existsSync(disk)) run(join(GUESTS, 'build-debian-guest.sh'), [join(dir, 'guest')]);
     const info = run('sgdisk', ['-i', '2', disk]);
     const first = Number(/First sector: (\d+)/.exec(info)?.[1]);
     const last = Number(/Last sector: (\d+)/.exec(info)?.[1]);
@@ -34,7 +32,7 @@ describe('Debian guest built by build-debian-guest.sh', () => {
   }, 600_000);
   afterAll(async () => {
     await fs?.close?.();
-    // The guest disk is 2 GiB (sparse) plus a copy of its root: do not leave them in /tmp.
+    // The copied root is as large as the guest's: do not leave it in /tmp.
     rmSync(dir, { recursive: true, force: true });
   });
 
