@@ -8,8 +8,8 @@
 // CIM ResourceType values: 3 CPU, 4 memory, 5 IDE, 6 parallel SCSI, 10 Ethernet, 14 floppy,
 // 15 CD drive, 16 DVD drive, 17 disk drive, 20 other storage (SATA/AHCI, NVMe).
 
-import { XMLParser } from 'fast-xml-parser';
 import { CorruptError } from '../../errors.js';
+import { attr, child, children, integer, parseXml, text, type XmlNode } from '../../xml/index.js';
 
 export type ControllerKind = 'ide' | 'scsi' | 'sata' | 'nvme' | 'other';
 
@@ -87,48 +87,7 @@ export const MAX_OVF_BYTES = 16 * 1024 * 1024;
 
 const ARRAYS = new Set(['File', 'Disk', 'Item', 'StorageItem', 'EthernetPortItem', 'Config', 'Network', 'VirtualSystem']);
 
-type Node = Record<string, unknown>;
-
-function text(value: unknown): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value === 'string') return value.trim();
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (typeof value === 'object' && '#text' in (value as Node)) return text((value as Node)['#text']);
-  if (Array.isArray(value)) return text(value[0]);
-  return undefined;
-}
-
-function attr(node: unknown, name: string): string | undefined {
-  if (node === null || typeof node !== 'object') return undefined;
-  return text((node as Node)[`@_${name}`]);
-}
-
-function child(node: unknown, name: string): Node | undefined {
-  if (node === null || typeof node !== 'object') return undefined;
-  const value = (node as Node)[name];
-  if (Array.isArray(value)) return value[0] as Node | undefined;
-  return value !== null && typeof value === 'object' ? (value as Node) : undefined;
-}
-
-function children(node: unknown, name: string): Node[] {
-  if (node === null || typeof node !== 'object') return [];
-  const value = (node as Node)[name];
-  if (value === undefined || value === null) return [];
-  const list: unknown[] = Array.isArray(value) ? value : [value];
-  const out: Node[] = [];
-  // An element with neither attributes nor children comes back as its text.
-  for (const v of list) {
-    if (typeof v === 'string') out.push({ '#text': v });
-    else if (v !== null && typeof v === 'object') out.push(v as Node);
-  }
-  return out;
-}
-
-function integer(value: string | undefined): number | undefined {
-  if (value === undefined || !/^\d{1,16}$/.test(value)) return undefined;
-  const n = Number(value);
-  return Number.isSafeInteger(n) ? n : undefined;
-}
+type Node = XmlNode;
 
 /**
  * Multiplier of a DMTF programmatic unit such as "byte * 2^30", "byte * 10^6", "MegaBytes",
@@ -165,21 +124,7 @@ function controllerKind(resourceType: number, subtype: string | undefined): Cont
 
 /** Parses descriptor text. Pure; CorruptError when it is not an OVF envelope. */
 export function parseOvf(xml: string): OvfDescriptor {
-  if (xml.length > MAX_OVF_BYTES) throw new CorruptError(`OVF descriptor of ${xml.length} bytes is too large`, { structure: 'OVF descriptor' });
-  let document: Node;
-  try {
-    const parser = new XMLParser({
-      ignoreAttributes: false,
-      attributeNamePrefix: '@_',
-      removeNSPrefix: true,
-      parseTagValue: false,
-      parseAttributeValue: false,
-      isArray: (tagName) => ARRAYS.has(tagName),
-    });
-    document = parser.parse(xml) as Node;
-  } catch (error) {
-    throw new CorruptError(`OVF descriptor is not well-formed XML: ${(error as Error).message}`, { structure: 'OVF descriptor' }, { cause: error });
-  }
+  const document = parseXml({ xml, structure: 'OVF descriptor', arrays: ARRAYS, maxLength: MAX_OVF_BYTES });
   const envelope = child(document, 'Envelope');
   if (!envelope) throw new CorruptError('OVF descriptor has no Envelope element', { structure: 'OVF descriptor' });
 
