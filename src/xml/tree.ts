@@ -3,8 +3,17 @@
 // repeat always returned as arrays, so one element and many read alike. The accessors never
 // throw on a missing or oddly shaped node: descriptors in the wild are often incomplete.
 
-import { XMLParser } from 'fast-xml-parser';
+import { createRequire } from 'node:module';
+import type { XMLParser as XMLParserType } from 'fast-xml-parser';
 import { CorruptError } from '../errors.js';
+
+// Loaded on first use: the parser costs ~30 ms of start-up that every command opening an
+// image would otherwise pay, though only OVA and descriptor reading need it.
+let parserClass: typeof XMLParserType | undefined;
+function xmlParserClass(): typeof XMLParserType {
+  parserClass ??= (createRequire(import.meta.url)('fast-xml-parser') as { XMLParser: typeof XMLParserType }).XMLParser;
+  return parserClass;
+}
 
 export type XmlNode = Record<string, unknown>;
 
@@ -13,6 +22,7 @@ export function parseXml(args: { xml: string; structure: string; arrays: Readonl
   const { xml, structure, arrays, maxLength } = args;
   if (xml.length > maxLength) throw new CorruptError(`${structure} of ${xml.length} characters is too large`, { structure });
   try {
+    const XMLParser = xmlParserClass();
     const parser = new XMLParser({
       ignoreAttributes: false,
       attributeNamePrefix: '@_',
