@@ -1,0 +1,188 @@
+// checkNtfs: an offline consistency check of the structures the writer changes, so every
+// write can be verified (like `ntfsfix -n` / chkdsk's read-only pass, narrower):
+//  - every FILE record marked in use in $MFT:$BITMAP has a valid signature and fixups, and
+//    every record flagged in use is marked in the bitmap;
+//  - $MFTMirr holds the same records as the head of $MFT;
+//  - the cluster $Bitmap equals the union of all non-resident runs of all in-use records:
+//    a cluster claimed twice (double allocation) and a bitmap bit without an owner (leak) or
+//    an owner without a bit are all reported;
+//  - every $I30 index is in $UpCase collation order and each entry points at an in-use record
+//    with the right sequence number and a $FILE_NAME of the same name whose parent is the
+//    directory.
+// Spec: ntfs-3g ntfsfix.c / chkdsk semantics; libyal libfsntfs for the structures.
+
+import type { BlockDevice } from '../../../io/block-device.js';
+import { CorruptError } from '../../../errors.js';
+import { NtfsFileSystem } from '../filesystem.js';
+import { decodeFixedRecord, FILE_MAGIC, type FileRecord } from '../record.js';
+import { tryApplyFixups } from '../fixups.js';
+import { AT_BITMAP, AT_DATA, AT_FILE_NAME, AT_INDEX_ROOT, MFT_RECORD_IN_USE, NAMESPACE_DOS } from '../attribute-types.js';
+import { mergedSource, readSmallAttribute, type MftFile } from '../mft.js';
+import { AttributeStream } from '../data-stream.js';
+import { SPARSE_LCN } from '../runlist.js';
+import { checkAllocationSize, indexAllocationAttribute, indexEntries, keyName, openDirectoryIndex } from '../directory.js';
+import { decodeFileName } from '../file-name.js';
+
+export interface NtfsProblem {
+  /** Short machine code: 'FIXUP', 'MFT_BITMAP', 'MFTMIRR', 'DOUBLE_ALLOCATION', 'CLUSTER_LEAK', 'CLUSTER_UNMARKED', 'INDEX_ORDER', 'INDEX_TARGET', 'INDEX_CORRUPT', 'RECORD_CORRUPT' */
+  code: string;
+  message: string;
+  record?: number;
+}
+
+export interface NtfsCheckReport {
+  problems: NtfsProblem[];
+  recordsInUse: number;
+  clustersInUse: number;
+  indexEntries: number;
+}
+
+const MAX_PROBLEMS = 1000;
+const MFT_RECORD_BITMAP = 6;
+
+function bit(bitmap: Uint8Array, n: number): boolean {
+  return ((bitmap[n >>> 3] ?? 0) & (1 << (n & 7))) !== 0;
+}
+
+export async function checkNtfs(device: BlockDevice): Promise<NtfsCheckReport> {
+  const problems: NtfsProblem[] = [];
+  const report = (p: NtfsProblem): void => {
+    if (problems.length < MAX_PROBLEMS) problems.push(p);
+  };
+  const fs = await NtfsFileSystem.open(device);
+  const { mft, geometry } = fs;
+  const rs = mft.recordSize;
+  const cs = geometry.clusterSize;
+  const total = geometry.totalClusters;
+
+  const mftFile = await mft.loadFile(0);
+  const mftBitmapAttr = mftFile.attributes.find((a) => a.type === AT_BITMAP && a.name === '');
+  if (!mftBitmapAttr) throw new CorruptError('$MFT has no $BITMAP', { structure: 'NTFS $MFT' });
+  const mftBitmap = await readSmallAttribute({ device, geometry, attribute: mftBitmapAttr, description: '$MFT $BITMAP' });
+
+  // Pass 1: records, fixups, bitmap agreement, cluster ownership.
+  const owned = new Uint8Array(Math.ceil(total / 8)); // one bit per cluster: some attribute uses it
+  const records = new Map<number, FileRecord>();
+  const all = await mft.stream.read(0, mft.recordCount * rs);
+  const view = new DataView(all.buffer, all.byteOffset, all.byteLength);
+  let recordsInUse = 0;
+  for (let n = 0; n < mft.recordCount; n++) {
+    const at = n * rs;
+    const marked = bit(mftBitmap, n);
+    const hasMagic = view.getUint32(at, true) === FILE_MAGIC;
+    if (!hasMagic) {
+      if (marked) report({ code: 'RECORD_CORRUPT', message: `record ${n} is marked in use in $MFT:$BITMAP but has no FILE signature`, record: n });
+      continue;
+    }
+    if (!tryApplyFixups(all, at, rs)) {
+      report({ code: 'FIXUP', message: `record ${n} has bad update sequence fixups (torn or corrupt)`, record: n });
+      continue;
+    }
+    const inUse = (view.getUint16(at + 0x16, true) & MFT_RECORD_IN_USE) !== 0;
+    if (inUse !== marked && n >= 16) {
+      report({ code: 'MFT_BITMAP', message: `record ${n} is ${inUse ? 'in use' : 'free'} but $MFT:$BITMAP says ${marked ? 'in use' : 'free'}`, record: n });
+    } else if (inUse !== marked && inUse) {
+      report({ code: 'MFT_BITMAP', message: `system record ${n} is in use but not marked in $MFT:$BITMAP`, record: n });
+    }
+    if (!inUse) continue;
+    recordsInUse++;
+    let record: FileRecord;
+    try {
+      record = decodeFixedRecord({ bytes: all, view, at, size: rs, origin: mft.deviceOffset(n), recordNumber: n, maxCluster: total });
+    } catch (error) {
+      if (!(error instanceof CorruptError)) throw error;
+      report({ code: 'RECORD_CORRUPT', message: `record ${n}: ${error.message}`, record: n });
+      continue;
+    }
+    records.set(n, record);
+    for (const attribute of record.attributes) {
+      if (attribute.resident) continue;
+      for (const run of attribute.runs) {
+        if (run.lcn === SPARSE_LCN) continue;
+        for (let c = run.lcn; c < run.lcn + run.length && c < total; c++) {
+          if (bit(owned, c)) report({ code: 'DOUBLE_ALLOCATION', message: `cluster ${c} is claimed twice (again by record ${n} attribute 0x${attribute.type.toString(16)})`, record: n });
+          else owned[c >>> 3] = owned[c >>> 3]! | (1 << (c & 7));
+        }
+      }
+    }
+  }
+
+  // $MFTMirr: the first records as mirrored.
+  // ntfs-3g's rule: four records, or a whole cluster of them when a cluster holds more.
+  const mirrCount = cs <= 4 * rs ? 4 : cs / rs;
+  const mirr = await device.read(geometry.mftMirrOffset, mirrCount * rs);
+  const head = await mft.stream.read(0, mirrCount * rs);
+  for (let n = 0; n < mirrCount; n++) {
+    const a = mirr.subarray(n * rs, (n + 1) * rs);
+    const b = head.subarray(n * rs, (n + 1) * rs);
+    if (!a.every((x, i) => x === b[i])) report({ code: 'MFTMIRR', message: `$MFTMirr record ${n} differs from $MFT`, record: n });
+  }
+
+  // Cluster $Bitmap vs owners.
+  const bitmapFile = await mft.loadFile(MFT_RECORD_BITMAP);
+  const bitmapData = bitmapFile.attributes.find((a) => a.type === AT_DATA && a.name === '');
+  if (!bitmapData) throw new CorruptError('$Bitmap has no $DATA', { structure: 'NTFS $Bitmap' });
+  const clusterBitmap = await new AttributeStream({ device, clusterSize: cs, source: mergedSource(bitmapData, '$Bitmap') }).read(0, Math.min(bitmapData.dataSize, Math.ceil(total / 8)));
+  let clustersInUse = 0;
+  let leaks = 0;
+  let unmarked = 0;
+  for (let c = 0; c < total; c++) {
+    const marked = bit(clusterBitmap, c);
+    if (marked) clustersInUse++;
+    const isOwned = bit(owned, c);
+    if (marked && !isOwned) {
+      if (leaks++ < 20) report({ code: 'CLUSTER_LEAK', message: `cluster ${c} is marked in $Bitmap but no attribute uses it` });
+    } else if (!marked && isOwned) {
+      if (unmarked++ < 20) report({ code: 'CLUSTER_UNMARKED', message: `cluster ${c} is used by an attribute but free in $Bitmap` });
+    }
+  }
+  if (leaks > 20) report({ code: 'CLUSTER_LEAK', message: `${leaks} leaked clusters in all` });
+  if (unmarked > 20) report({ code: 'CLUSTER_UNMARKED', message: `${unmarked} used-but-free clusters in all` });
+
+  // Indexes.
+  let entryCount = 0;
+  for (const [n, record] of records) {
+    if (record.isExtension || !record.attributes.some((a) => a.type === AT_INDEX_ROOT && a.name === '$I30')) continue;
+    let file: MftFile;
+    try {
+      file = await mft.loadFile(n);
+      const allocationAttribute = indexAllocationAttribute(file);
+      let allocation: Uint8Array | undefined;
+      if (allocationAttribute && !allocationAttribute.resident) {
+        checkAllocationSize(allocationAttribute, cs);
+        allocation = await new AttributeStream({ device, clusterSize: cs, source: mergedSource(allocationAttribute, `record ${n} $INDEX_ALLOCATION`) }).read(0, allocationAttribute.dataSize);
+      }
+      const index = openDirectoryIndex({ file, allocation, clusterSize: cs, origin: allocationAttribute?.offset ?? 0 });
+      const entries = indexEntries(index);
+      let previous: string | undefined;
+      for (const entry of entries) {
+        entryCount++;
+        const name = keyName(entry.key);
+        if (previous !== undefined && fs.upcase.compare(previous, name) > 0) {
+          report({ code: 'INDEX_ORDER', message: `directory ${n}: "${name}" is sorted after "${previous}"`, record: n });
+        }
+        previous = name;
+        const target = records.get(entry.recordNumber);
+        if (!target) {
+          report({ code: 'INDEX_TARGET', message: `directory ${n}: "${name}" points at record ${entry.recordNumber}, which is not in use`, record: n });
+          continue;
+        }
+        if (target.sequence !== entry.sequence && entry.sequence !== 0) {
+          report({ code: 'INDEX_TARGET', message: `directory ${n}: "${name}" has sequence ${entry.sequence}, record ${entry.recordNumber} has ${target.sequence}`, record: n });
+        }
+        const key = decodeFileName(entry.key, 0);
+        const names = target.attributes.filter((a) => a.type === AT_FILE_NAME && a.resident).map((a) => decodeFileName(a.value!, a.offset));
+        const match = names.find((fn) => fn.name === name && fn.parentRecord === n);
+        if (!match) {
+          report({ code: 'INDEX_TARGET', message: `directory ${n}: record ${entry.recordNumber} has no $FILE_NAME "${name}" under parent ${n}`, record: n });
+        } else if (match.namespace !== key.namespace && key.namespace !== NAMESPACE_DOS) {
+          report({ code: 'INDEX_TARGET', message: `directory ${n}: "${name}" namespace ${key.namespace} differs from the record's ${match.namespace}`, record: n });
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof CorruptError)) throw error;
+      report({ code: 'INDEX_CORRUPT', message: `directory ${n}: ${error.message}`, record: n });
+    }
+  }
+  return { problems, recordsInUse, clustersInUse, indexEntries: entryCount };
+}
