@@ -14,6 +14,8 @@ const COMMANDS: Record<string, () => Promise<Registrar>> = {
   cat: async () => (await import('./commands/files.js')).registerFileCommands,
   reg: async () => (await import('./commands/reg.js')).registerRegCommands,
   platforms: async () => (await import('./commands/platforms.js')).registerPlatformCommands,
+  check: async () => (await import('./commands/check.js')).registerCheckCommands,
+  inspect: async () => (await import('./commands/inspect.js')).registerInspectCommands,
 };
 
 // `rehost ls … | head` closes the pipe early; that is the reader's choice, not an error.

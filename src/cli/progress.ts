@@ -8,7 +8,8 @@ export interface Progress {
 
 const silent: Progress = { update() {}, finish() {} };
 
-export function createProgress(options: { label: string; json?: boolean; stream?: NodeJS.WriteStream }): Progress {
+export function createProgress(options: { label: string; json?: boolean; stream?: NodeJS.WriteStream; formatRate?: (perSecond: number) => string }): Progress {
+  const formatRate = options.formatRate ?? ((perSecond: number) => `${formatBytes(perSecond)}/s`);
   const stream = options.stream ?? process.stderr;
   if (options.json || !stream.isTTY) return silent;
   const started = Date.now();
@@ -26,7 +27,7 @@ export function createProgress(options: { label: string; json?: boolean; stream?
       const seconds = (now - started) / 1000;
       const rate = seconds > 0 ? done / seconds : 0;
       const eta = rate > 0 ? (total - done) / rate : 0;
-      stream.write(`\r${options.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(1)}% ${formatBytes(rate)}/s ETA ${eta.toFixed(0)}s `);
+      stream.write(`\r${options.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(1)}% ${formatRate(rate)} ETA ${eta.toFixed(0)}s `);
     },
     finish() {
       if (shown) stream.write('\n');
