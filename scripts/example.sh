@@ -9,6 +9,7 @@ image=fixtures/example/debian-mini.qcow2
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 set -x
+rehost inspect "$image"
 rehost info "$image"
 rehost ls -R -l "$image" /etc
 rehost cat "$image" /etc/os-release
