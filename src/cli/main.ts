@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Registrar>> = {
   platforms: async () => (await import('./commands/platforms.js')).registerPlatformCommands,
   check: async () => (await import('./commands/check.js')).registerCheckCommands,
   inspect: async () => (await import('./commands/inspect.js')).registerInspectCommands,
+  undo: async () => (await import('./commands/apply.js')).registerApplyCommands,
 };
 
 // `rehost ls … | head` closes the pipe early; that is the reader's choice, not an error.
