@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<Registrar>> = {
   check: async () => (await import('./commands/check.js')).registerCheckCommands,
   inspect: async () => (await import('./commands/inspect.js')).registerInspectCommands,
   undo: async () => (await import('./commands/apply.js')).registerApplyCommands,
+  audit: async () => (await import('./commands/audit.js')).registerAuditCommands,
 };
 
 // `rehost ls … | head` closes the pipe early; that is the reader's choice, not an error.

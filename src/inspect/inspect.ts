@@ -86,6 +86,8 @@ export interface InspectImageOptions {
   /** Which disk of an OVA. */
   disk?: number;
   initramfs?: 'read' | 'skip';
+  /** Wraps the guest device before inspection (the fleet audit counts bytes read through it). */
+  wrapDevice?: (device: BlockDevice) => BlockDevice;
 }
 
 /** Opens an image file read-only and inspects it. */
@@ -93,7 +95,8 @@ export async function inspectImage(options: InspectImageOptions): Promise<Inspec
   const diagnostics = new DiagnosticLog();
   const image = await openImage(options.path, { format: options.format, diagnostics, disk: options.disk });
   try {
-    const found = await inspectDevice({ device: image.device, diagnostics, ...(options.initramfs !== undefined ? { initramfs: options.initramfs } : {}) });
+    const device = options.wrapDevice ? options.wrapDevice(image.device) : image.device;
+    const found = await inspectDevice({ device, diagnostics, ...(options.initramfs !== undefined ? { initramfs: options.initramfs } : {}) });
     return { schemaVersion: INSPECTION_SCHEMA_VERSION, image: await describeImage(image), ...found, warnings: diagnostics.entries };
   } finally {
     await image.close();

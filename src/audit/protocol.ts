@@ -1,0 +1,12 @@
+// Messages between the fleet pool and its worker threads (structured-clone safe).
+
+import type { AuditVm, VmRecord } from './types.js';
+
+export interface WorkerRequest {
+  seq: number;
+  vm: AuditVm;
+  root: string;
+  initramfs?: 'read' | 'skip';
+}
+
+export type WorkerReply = { seq: number; record: VmRecord } | { seq: number; failure: string };

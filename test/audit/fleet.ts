@@ -1,0 +1,240 @@
+// Builds the small test fleet in a temp dir: the example image and its vmdk/vhdx/raw
+// conversions made by qemu-img, corrupt images (truncated qcow2, random bytes behind a qcow2
+// magic, an overlay whose backing file is missing), a .vmx naming two disks (one of them a
+// monolithicFlat vmdk whose extent must not become a VM), an OVA with two disks (GNU tar and
+// a hand-written OVF), and files that are not images (text, random bytes). With `windows`:
+// test Windows disks made from the corpus hives (test/windows/volume.ts), one of them
+// hibernated, and a disk whose only partition is BitLocker-encrypted.
+
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { run } from '../helpers/tools.js';
+import { buildWindowsDisk } from '../windows/volume.js';
+import { CASES } from '../windows/cases.js';
+
+export const EXAMPLE = new URL('../../fixtures/example/debian-mini.qcow2', import.meta.url).pathname;
+
+export interface TestFleet {
+  dir: string;
+  /** VM key → what the test expects: disk count and error code (undefined: inspects fine). */
+  /** os: the operating systems each disk holds (default ['linux']). */
+  expected: Record<string, { kind: string; disks: number; error?: string; maxBytesRead?: number; os?: string[] }>;
+}
+
+function qemuImg(args: string[]): void {
+  run('qemu-img', args);
+}
+
+export function buildFleet(root: string, options: { windows?: boolean } = {}): TestFleet {
+  const dir = join(root, 'fleet');
+  for (const sub of ['lone', 'bad', 'vmx', 'ova-src', 'ova', 'nested/deeper']) mkdirSync(join(dir, sub), { recursive: true });
+  copyFileSync(EXAMPLE, join(dir, 'lone', 'debian.qcow2'));
+  qemuImg(['convert', '-O', 'vhdx', EXAMPLE, join(dir, 'lone', 'debian.vhdx')]);
+  qemuImg(['convert', '-O', 'raw', EXAMPLE, join(dir, 'nested', 'deeper', 'debian.img')]);
+  writeFileSync(join(dir, 'lone', 'notes.txt'), 'not an image\n');
+  writeFileSync(join(dir, 'lone', 'noise.bin'), randomBytes(70000));
+
+  const example = readFileSync(EXAMPLE);
+  writeFileSync(join(dir, 'bad', 'truncated.qcow2'), example.subarray(0, 70000));
+  writeFileSync(join(dir, 'bad', 'random.qcow2'), Buffer.concat([Buffer.from([0x51, 0x46, 0x49, 0xfb]), randomBytes(100000)]));
+  qemuImg(['create', '-q', '-f', 'qcow2', '-u', '-b', join(root, 'gone', 'base.qcow2'), '-F', 'qcow2', join(dir, 'bad', 'orphan.qcow2'), '64M']);
+
+  qemuImg(['convert', '-O', 'vmdk', EXAMPLE, join(dir, 'vmx', 'web-0.vmdk')]);
+  qemuImg(['convert', '-O', 'vmdk', '-o', 'subformat=monolithicFlat', EXAMPLE, join(dir, 'vmx', 'web-1.vmdk')]);
+  writeFileSync(join(dir, 'vmx', 'web.vmx'), VMX);
+  // A descriptor whose disk is gone: a VM row with NOT_FOUND, not a crash.
+  writeFileSync(join(dir, 'vmx', 'gone.vmx'), VMX.replace('displayName = "web"', 'displayName = "gone"').replace('web-0.vmdk', 'gone-0.vmdk').replace(/scsi0:1\.[^\n]*\n/g, ''));
+  mkdirSync(join(dir, 'libvirt'));
+  copyFileSync(EXAMPLE, join(dir, 'libvirt', 'db-root.qcow2'));
+  writeFileSync(join(dir, 'libvirt', 'db.xml'), libvirtXml(join(dir, 'libvirt', 'db-root.qcow2')));
+
+  qemuImg(['convert', '-O', 'vmdk', '-o', 'subformat=streamOptimized', EXAMPLE, join(dir, 'ova-src', 'disk1.vmdk')]);
+  qemuImg(['convert', '-O', 'vmdk', '-o', 'subformat=streamOptimized', EXAMPLE, join(dir, 'ova-src', 'disk2.vmdk')]);
+  writeFileSync(join(dir, 'ova-src', 'two.ovf'), OVF);
+  run('tar', ['--format=ustar', '-cf', join(dir, 'ova', 'two.ova'), '-C', join(dir, 'ova-src'), 'two.ovf', 'disk1.vmdk', 'disk2.vmdk']);
+
+  const expected: TestFleet['expected'] = {
+      'lone/debian.qcow2': { kind: 'image', disks: 1 },
+      'lone/debian.vhdx': { kind: 'image', disks: 1 },
+      'nested/deeper/debian.img': { kind: 'image', disks: 1 },
+      'bad/truncated.qcow2': { kind: 'image', disks: 1, error: 'CORRUPT' },
+      'bad/random.qcow2': { kind: 'image', disks: 1, error: 'CORRUPT' },
+      'bad/orphan.qcow2': { kind: 'image', disks: 1, error: 'NOT_FOUND' },
+      'vmx/web.vmx': { kind: 'descriptor', disks: 2 },
+      'vmx/gone.vmx': { kind: 'descriptor', disks: 1, error: 'NOT_FOUND' },
+      'libvirt/db.xml': { kind: 'descriptor', disks: 1 },
+      // The extracted OVF names the same streamOptimized disks: a VM of its own.
+      'ova-src/two.ovf': { kind: 'descriptor', disks: 2 },
+      'ova/two.ova': { kind: 'ova', disks: 2 },
+  };
+  if (options.windows) {
+    mkdirSync(join(dir, 'windows'));
+    const win7 = buildWindowsDisk({ testCase: windowsCase('win7-sp1-x86-vmware'), diskSignature: '0x1234abcd' });
+    qemuImg(['convert', '-O', 'qcow2', win7.disk, join(dir, 'windows', 'win7.qcow2')]);
+    const hiberfil = new Uint8Array(8192);
+    hiberfil.set(new TextEncoder().encode('HIBR'));
+    const win10 = buildWindowsDisk({ testCase: windowsCase('win10-1709-x64-vmware'), diskSignature: '0x5678ef01', extra: [{ path: 'hiberfil.sys', bytes: hiberfil }] });
+    qemuImg(['convert', '-O', 'vhdx', win10.disk, join(dir, 'windows', 'win10-hibernated.vhdx')]);
+    // BitLocker: an MBR partition whose boot sector carries the "-FVE-FS-" OEM id.
+    const locked = join(dir, 'windows', 'bitlocker.img');
+    execFileSync('truncate', ['-s', '16M', locked]);
+    execFileSync('sfdisk', ['-q', locked], { input: 'label: dos\nstart=2048, type=7\n', stdio: ['pipe', 'ignore', 'pipe'] });
+    const sector = new Uint8Array(512);
+    sector.set([0xeb, 0x58, 0x90]);
+    sector.set(new TextEncoder().encode('-FVE-FS-'), 3);
+    sector[510] = 0x55;
+    sector[511] = 0xaa;
+    execFileSync('dd', [`of=${locked}`, 'bs=512', 'seek=2048', 'conv=notrunc', 'status=none'], { input: sector });
+    // Windows inspection reads the hives whole; on these small disks that is most of the data.
+    expected['windows/win7.qcow2'] = { kind: 'image', disks: 1, os: ['windows'], maxBytesRead: hiveBytes(win7.dir) + METADATA_ALLOWANCE };
+    expected['windows/win10-hibernated.vhdx'] = { kind: 'image', disks: 1, os: ['windows'], maxBytesRead: hiveBytes(win10.dir) + METADATA_ALLOWANCE };
+    expected['windows/bitlocker.img'] = { kind: 'image', disks: 1, os: [] };
+  }
+  return { dir, expected };
+}
+
+/** Filesystem metadata, boot files and the registry's own reads beyond the hive files. */
+const METADATA_ALLOWANCE = 8 * 1024 * 1024;
+
+function hiveBytes(dir: string): number {
+  const config = join(dir, 'staging', 'Windows', 'System32', 'config');
+  return readdirSync(config).reduce((sum, name) => sum + statSync(join(config, name)).size, 0);
+}
+
+function windowsCase(id: string): (typeof CASES)[number] {
+  const found = CASES.find((c) => c.id === id);
+  if (!found) throw new Error(`no Windows test case ${id}`);
+  return found;
+}
+
+// Modelled on the corpus's v2v-test-i-vmx-*.vmx (ESXi 6.x hosted layout).
+const VMX = `.encoding = "UTF-8"
+config.version = "8"
+virtualHW.version = "11"
+displayName = "web"
+memSize = "2048"
+numvcpus = "2"
+firmware = "bios"
+guestOS = "debian10-64"
+scsi0.present = "TRUE"
+scsi0.virtualDev = "pvscsi"
+scsi0:0.present = "TRUE"
+scsi0:0.deviceType = "scsi-hardDisk"
+scsi0:0.fileName = "web-0.vmdk"
+scsi0:1.present = "TRUE"
+scsi0:1.deviceType = "scsi-hardDisk"
+scsi0:1.fileName = "web-1.vmdk"
+ide1:0.present = "TRUE"
+ide1:0.deviceType = "cdrom-image"
+ide1:0.fileName = "/vmfs/volumes/datastore1/ISOs/debian.iso"
+ethernet0.present = "TRUE"
+ethernet0.virtualDev = "vmxnet3"
+ethernet0.networkName = "VM Network"
+ethernet0.addressType = "generated"
+ethernet0.generatedAddress = "00:0c:29:4b:2b:8c"
+uuid.bios = "56 4d 99 89 a7 21 91 0d-cc 28 e2 db d5 4b 2b 8c"
+`;
+
+// A libvirt domain as virsh dumpxml writes it (absolute source paths).
+function libvirtXml(disk: string): string {
+  return `<domain type='kvm'>
+  <name>db</name>
+  <memory unit='KiB'>1048576</memory>
+  <vcpu placement='static'>1</vcpu>
+  <os><type arch='x86_64' machine='pc-q35-7.2'>hvm</type></os>
+  <devices>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='${disk}'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <interface type='network'>
+      <mac address='52:54:00:12:34:56'/>
+      <source network='default'/>
+      <model type='virtio'/>
+    </interface>
+  </devices>
+</domain>
+`;
+}
+
+// Modelled on the corpus's v2v-test-i-ova-two-disks.ovf, with sizes of the test disks.
+const OVF = `<?xml version="1.0" encoding="UTF-8"?>
+<Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1" xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData" xmlns:vmw="http://www.vmware.com/schema/ovf" xmlns:vssd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_VirtualSystemSettingData">
+  <References>
+    <File ovf:href="disk1.vmdk" ovf:id="file1"/>
+    <File ovf:href="disk2.vmdk" ovf:id="file2"/>
+  </References>
+  <DiskSection>
+    <Info>Virtual disk information</Info>
+    <Disk ovf:capacity="64" ovf:capacityAllocationUnits="byte * 2^20" ovf:diskId="vmdisk1" ovf:fileRef="file1" ovf:format="http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized"/>
+    <Disk ovf:capacity="64" ovf:capacityAllocationUnits="byte * 2^20" ovf:diskId="vmdisk2" ovf:fileRef="file2" ovf:format="http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized"/>
+  </DiskSection>
+  <NetworkSection>
+    <Info>The list of logical networks</Info>
+    <Network ovf:name="VM Network"><Description>The VM Network network</Description></Network>
+  </NetworkSection>
+  <VirtualSystem ovf:id="two-disks">
+    <Info>A virtual machine</Info>
+    <Name>two-disks</Name>
+    <OperatingSystemSection ovf:id="96" vmw:osType="debian10_64Guest"><Info>The kind of installed guest operating system</Info></OperatingSystemSection>
+    <VirtualHardwareSection>
+      <Info>Virtual hardware requirements</Info>
+      <System>
+        <vssd:ElementName>Virtual Hardware Family</vssd:ElementName>
+        <vssd:InstanceID>0</vssd:InstanceID>
+        <vssd:VirtualSystemIdentifier>two-disks</vssd:VirtualSystemIdentifier>
+        <vssd:VirtualSystemType>vmx-10</vssd:VirtualSystemType>
+      </System>
+      <Item>
+        <rasd:AllocationUnits>hertz * 10^6</rasd:AllocationUnits>
+        <rasd:ElementName>1 virtual CPU(s)</rasd:ElementName>
+        <rasd:InstanceID>1</rasd:InstanceID>
+        <rasd:ResourceType>3</rasd:ResourceType>
+        <rasd:VirtualQuantity>1</rasd:VirtualQuantity>
+      </Item>
+      <Item>
+        <rasd:AllocationUnits>byte * 2^20</rasd:AllocationUnits>
+        <rasd:ElementName>1024MB of memory</rasd:ElementName>
+        <rasd:InstanceID>2</rasd:InstanceID>
+        <rasd:ResourceType>4</rasd:ResourceType>
+        <rasd:VirtualQuantity>1024</rasd:VirtualQuantity>
+      </Item>
+      <Item>
+        <rasd:Address>0</rasd:Address>
+        <rasd:ElementName>SCSI controller 0</rasd:ElementName>
+        <rasd:InstanceID>3</rasd:InstanceID>
+        <rasd:ResourceSubType>lsilogicsas</rasd:ResourceSubType>
+        <rasd:ResourceType>6</rasd:ResourceType>
+      </Item>
+      <Item>
+        <rasd:AddressOnParent>0</rasd:AddressOnParent>
+        <rasd:ElementName>Hard disk 1</rasd:ElementName>
+        <rasd:HostResource>ovf:/disk/vmdisk1</rasd:HostResource>
+        <rasd:InstanceID>9</rasd:InstanceID>
+        <rasd:Parent>3</rasd:Parent>
+        <rasd:ResourceType>17</rasd:ResourceType>
+      </Item>
+      <Item>
+        <rasd:AddressOnParent>1</rasd:AddressOnParent>
+        <rasd:ElementName>Hard disk 2</rasd:ElementName>
+        <rasd:HostResource>ovf:/disk/vmdisk2</rasd:HostResource>
+        <rasd:InstanceID>10</rasd:InstanceID>
+        <rasd:Parent>3</rasd:Parent>
+        <rasd:ResourceType>17</rasd:ResourceType>
+      </Item>
+      <Item>
+        <rasd:AddressOnParent>7</rasd:AddressOnParent>
+        <rasd:AutomaticAllocation>true</rasd:AutomaticAllocation>
+        <rasd:Connection>VM Network</rasd:Connection>
+        <rasd:ElementName>Network adapter 1</rasd:ElementName>
+        <rasd:InstanceID>11</rasd:InstanceID>
+        <rasd:ResourceSubType>VmxNet3</rasd:ResourceSubType>
+        <rasd:ResourceType>10</rasd:ResourceType>
+      </Item>
+    </VirtualHardwareSection>
+  </VirtualSystem>
+</Envelope>
+`;
