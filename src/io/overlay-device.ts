@@ -105,6 +105,31 @@ export class OverlayDevice implements WritableBlockDevice {
       .map((index) => ({ offset: index * this.chunkSize, data: this.chunks.get(index) as Uint8Array }));
   }
 
+  /**
+   * A view whose allocation lists only the written chunks as data and everything else as
+   * zero: what a qcow2 backed by the source must store, and no more.
+   */
+  changesOnly(): BlockDevice {
+    return {
+      size: this.size,
+      read: (offset, length) => this.read(offset, length),
+      allocation: async (offset, length): Promise<AllocationRun[]> => {
+        const runs: AllocationRun[] = [];
+        let position = offset;
+        for (const change of this.changes()) {
+          const start = Math.max(position, change.offset);
+          const end = Math.min(offset + length, change.offset + change.data.length);
+          if (end <= start) continue;
+          if (start > position) runs.push({ offset: position, length: start - position, kind: 'zero' });
+          runs.push({ offset: start, length: end - start, kind: 'data' });
+          position = end;
+        }
+        if (position < offset + length) runs.push({ offset: position, length: offset + length - position, kind: 'zero' });
+        return coalesceRuns(runs);
+      },
+    };
+  }
+
   /** Forgets every write. */
   discard(): void {
     this.chunks.clear();

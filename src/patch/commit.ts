@@ -9,7 +9,6 @@
 
 import { realpath } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
-import type { AllocationRun, BlockDevice } from '../io/block-device.js';
 import { WritableFileDevice } from '../io/file-device.js';
 import type { OverlayDevice } from '../io/overlay-device.js';
 import type { DiskImage } from '../image/types.js';
@@ -38,27 +37,6 @@ export interface CommitOutcome {
   changedBytes: number;
 }
 
-/** The overlay with only its changed chunks reported as data, so a backed qcow2 stores just those. */
-export function changesOnly(overlay: OverlayDevice): BlockDevice {
-  return {
-    size: overlay.size,
-    read: (offset, length) => overlay.read(offset, length),
-    async allocation(offset, length): Promise<AllocationRun[]> {
-      const runs: AllocationRun[] = [];
-      let position = offset;
-      for (const change of overlay.changes()) {
-        const start = Math.max(position, change.offset);
-        const end = Math.min(offset + length, change.offset + change.data.length);
-        if (end <= start) continue;
-        if (start > position) runs.push({ offset: position, length: start - position, kind: 'zero' });
-        runs.push({ offset: start, length: end - start, kind: 'data' });
-        position = end;
-      }
-      if (position < offset + length) runs.push({ offset: position, length: offset + length - position, kind: 'zero' });
-      return runs;
-    },
-  };
-}
 
 async function refuseSourceAsOutput(image: DiskImage, output: string): Promise<void> {
   const out = resolve(output);
@@ -80,7 +58,7 @@ export async function commitBacked(args: { image: DiskImage; overlay: OverlayDev
   const backingFile = relative(dirname(resolve(output)), resolve(source)) || resolve(source);
   const backing = { filename: backingFile, format: image.format };
   await writeDurably(output, async (out) => {
-    await writerByName('qcow2').write({ source: changesOnly(overlay), output: out, backing, ...(args.onProgress ? { onProgress: args.onProgress } : {}) });
+    await writerByName('qcow2').write({ source: overlay.changesOnly(), output: out, backing, ...(args.onProgress ? { onProgress: args.onProgress } : {}) });
   });
   return { mode: 'backed', output, format: 'qcow2', backing, changedBytes: changedBytes(overlay) };
 }

@@ -3,30 +3,13 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { builtinPlatformDir } from '../../src/catalog/index.js';
 import { registerPlatformCommands } from '../../src/cli/commands/platforms.js';
 import { tempDir } from '../helpers/tools.js';
+import { runCommandInProcess } from '../helpers/cli.js';
 
-async function runCli(args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number | undefined }> {
-  const program = new Command().exitOverride();
-  registerPlatformCommands(program);
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  const before = process.exitCode;
-  process.exitCode = undefined;
-  try {
-    await program.parseAsync(['node', 'rehost', ...args]);
-    return { stdout, stderr, exitCode: process.exitCode as number | undefined };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = before;
-  }
-}
+const runCli = (args: string[]) => runCommandInProcess(registerPlatformCommands, args);
 
 describe('rehost platforms', () => {
   afterEach(() => vi.restoreAllMocks());

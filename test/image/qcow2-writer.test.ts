@@ -10,7 +10,6 @@ import { MIB, writePatternDisk } from '../helpers/pattern.js';
 import { FileDevice, WritableFileDevice } from '../../src/io/file-device.js';
 import { OverlayDevice } from '../../src/io/overlay-device.js';
 import { MemoryDevice } from '../../src/io/memory-device.js';
-import type { AllocationRun, BlockDevice } from '../../src/io/block-device.js';
 import { openImage } from '../../src/image/open.js';
 import { qcow2Writer } from '../../src/image/qcow2/index.js';
 import type { WriteImageOptions } from '../../src/image/types.js';
@@ -44,27 +43,6 @@ function qemuCheck(path: string): Record<string, unknown> {
   return report;
 }
 
-/** An overlay whose allocation reports only the chunks written to it, as a commit would. */
-function changesOnly(overlay: OverlayDevice): BlockDevice {
-  return {
-    size: overlay.size,
-    read: (offset, length) => overlay.read(offset, length),
-    async allocation(offset, length): Promise<AllocationRun[]> {
-      const runs: AllocationRun[] = [];
-      let position = offset;
-      for (const change of overlay.changes()) {
-        const start = Math.max(offset, change.offset);
-        const end = Math.min(offset + length, change.offset + change.data.length);
-        if (end <= start) continue;
-        if (start > position) runs.push({ offset: position, length: start - position, kind: 'zero' });
-        runs.push({ offset: start, length: end - start, kind: 'data' });
-        position = end;
-      }
-      if (position < offset + length) runs.push({ offset: position, length: offset + length - position, kind: 'zero' });
-      return runs;
-    },
-  };
-}
 
 describe('qcow2 writer', () => {
   test('pattern disk → qcow2: qemu-img check clean, qemu reads the same bytes', async () => {
@@ -141,7 +119,7 @@ describe('qcow2 writer', () => {
       await overlay.write(8 * MIB, new Uint8Array(128 * 1024)); // zeros over data
       await overlay.write(16 * MIB - 100, new Uint8Array(100).fill(0xee)); // the very end
       expected = await sha256Device(overlay);
-      await writeImage(top, { source: changesOnly(overlay), backing: { filename: 'base.qcow2', format: 'qcow2' } });
+      await writeImage(top, { source: overlay.changesOnly(), backing: { filename: 'base.qcow2', format: 'qcow2' } });
     } finally {
       await baseImage.close();
     }

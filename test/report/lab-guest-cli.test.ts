@@ -9,14 +9,14 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { Command } from 'commander';
 import { XMLParser } from 'fast-xml-parser';
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { validateJsonSchema } from '../../src/catalog/index.js';
 import { registerInspectCommands } from '../../src/cli/commands/inspect.js';
 import { reportSchema, type Report } from '../../src/report/index.js';
 import { requireTool, tempDir } from '../helpers/tools.js';
 import { GUESTS, labGuest, type LabGuest } from '../linux/facts/lab-guest.js';
+import { runCommandInProcess } from '../helpers/cli.js';
 
 let guest: LabGuest;
 let dir: string;
@@ -28,24 +28,7 @@ beforeAll(() => {
 }, 600_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function runCli(args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number | undefined }> {
-  const program = new Command().exitOverride();
-  registerInspectCommands(program);
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  const before = process.exitCode;
-  process.exitCode = undefined;
-  try {
-    await program.parseAsync(['node', 'rehost', ...args]);
-    return { stdout, stderr, exitCode: process.exitCode as number | undefined };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = before;
-  }
-}
+const runCli = (args: string[]) => runCommandInProcess(registerInspectCommands, args);
 
 /**
  * boot-check.sh buses → the catalog device that bus is, and what the real boots of the
