@@ -13,3 +13,6 @@ export { renderCsv, renderMarkdown, CSV_COLUMNS } from './render.js';
 export { parseFormats, FLEET_FORMATS, type FleetFormat } from './output.js';
 export { runAudit, DEFAULT_VM_TIMEOUT_SECONDS, type AuditOptions, type AuditResult, type RunStats } from './run.js';
 export { mergeAudits, type MergeOptions, type MergeResult } from './merge.js';
+export { fingerprintRecord } from './fingerprint-vm.js';
+export { fleetVerdicts, vmVerdicts, vmActivationRisk, recordTargets, FINGERPRINT_EXTENSION, type FleetVerdicts, type VmVerdict } from './verdict-summary.js';
+export { renderFleetHtml } from './html.js';

@@ -1,5 +1,5 @@
 // The audit output directory: vms/<id>.json (one VmRecord each), fleet.json (the summary),
-// fleet.csv, fleet.md, and run.json (timings of this run: the only file that is not a
+// fleet.csv, fleet.md, fleet.html, and run.json (timings of this run: the only file that is not a
 // function of the records). Records are written with sorted-by-construction fields and a
 // trailing newline so equal records are equal bytes.
 
@@ -7,16 +7,17 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { PreconditionError } from '../errors.js';
 import { renderCsv, renderMarkdown } from './render.js';
+import { renderFleetHtml } from './html.js';
 import { summarise, type FleetSummary, type SummaryExtension } from './summary.js';
 import type { VmRecord } from './types.js';
 
-export type FleetFormat = 'json' | 'csv' | 'md';
-export const FLEET_FORMATS: readonly FleetFormat[] = ['json', 'csv', 'md'];
+export type FleetFormat = 'json' | 'csv' | 'md' | 'html';
+export const FLEET_FORMATS: readonly FleetFormat[] = ['json', 'csv', 'md', 'html'];
 
 export function parseFormats(text: string): FleetFormat[] {
   const formats = text.split(',').map((f) => f.trim().toLowerCase()).filter((f) => f.length > 0);
   for (const format of formats) {
-    if (!(FLEET_FORMATS as readonly string[]).includes(format)) throw new PreconditionError(`unknown fleet format "${format}" (json, csv, md)`);
+    if (!(FLEET_FORMATS as readonly string[]).includes(format)) throw new PreconditionError(`unknown fleet format "${format}" (json, csv, md, html)`);
   }
   return [...new Set(formats)] as FleetFormat[];
 }
@@ -63,7 +64,7 @@ export async function writeFleetFiles(args: { outDir: string; records: readonly 
   for (const format of FLEET_FORMATS) {
     const path = join(args.outDir, `fleet.${format}`);
     if (!args.formats.includes(format)) continue;
-    const text = format === 'json' ? serialise(summary) : format === 'csv' ? renderCsv(args.records) : renderMarkdown({ vms: args.records, summary });
+    const text = format === 'json' ? serialise(summary) : format === 'csv' ? renderCsv(args.records) : format === 'html' ? renderFleetHtml({ vms: args.records, summary }) : renderMarkdown({ vms: args.records, summary });
     await writeFile(path, text);
   }
   return summary;

@@ -11,6 +11,9 @@ import { runPool } from './pool.js';
 import { prepareOutput, pruneRecords, readRecord, serialise, writeFleetFiles, writeRecord, FLEET_FORMATS, type FleetFormat } from './output.js';
 import { sortRecords, type FleetSummary, type SummaryExtension } from './summary.js';
 import type { VmRecord } from './types.js';
+import type { Catalog } from '../catalog/index.js';
+import { fingerprintRecord } from './fingerprint-vm.js';
+import { FINGERPRINT_EXTENSION } from './verdict-summary.js';
 
 export const DEFAULT_VM_TIMEOUT_SECONDS = 300;
 
@@ -27,6 +30,8 @@ export interface AuditOptions {
   initramfs?: 'read' | 'skip';
   timeoutSeconds?: number;
   extensions?: readonly SummaryExtension[];
+  /** Fingerprint every record against these targets; adds `extensions.fingerprint` to the summary. */
+  fingerprint?: { catalog: Catalog; targets: readonly string[] };
   onProgress?(progress: { done: number; total: number; bytesRead: number }): void;
 }
 
@@ -59,12 +64,18 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
   await prepareOutput(options.outDir);
   await pruneRecords({ outDir: options.outDir, keep: new Set(vms.map((vm) => vm.id)) });
 
+  const print = options.fingerprint;
+  const withPrint = (record: VmRecord): VmRecord => (print ? fingerprintRecord({ record, catalog: print.catalog, targets: print.targets }) : record);
+  const extensions = [...(print ? [FINGERPRINT_EXTENSION] : []), ...(options.extensions ?? [])];
   const records: VmRecord[] = [];
   const pending = [];
   for (const vm of vms) {
     const previous = options.resume ? await readRecord(options.outDir, vm.id) : undefined;
     if (previous && previous.key === vm.key && !(previous.error && RETRIED_CODES.has(previous.error.code)) && (await stampsMatch({ root: discovery.root, sources: previous.sources }))) {
-      records.push(previous);
+      const current = withPrint(previous);
+      // Rewritten only when the fingerprint changed (other --to): an unchanged record keeps its mtime.
+      if (serialise(current) !== serialise(previous)) await writeRecord(options.outDir, current);
+      records.push(current);
     } else {
       pending.push(vm);
     }
@@ -78,7 +89,8 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
     jobs,
     timeoutSeconds: options.timeoutSeconds ?? DEFAULT_VM_TIMEOUT_SECONDS,
     ...(options.initramfs !== undefined ? { initramfs: options.initramfs } : {}),
-    onRecord: async (record) => {
+    onRecord: async (inspected) => {
+      const record = withPrint(inspected);
       await writeRecord(options.outDir, record);
       records.push(record);
       bytesRead += record.bytesRead;
@@ -86,7 +98,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
     },
   });
   const sorted = sortRecords(records);
-  const summary = await writeFleetFiles({ outDir: options.outDir, records: sorted, formats: options.formats ?? FLEET_FORMATS, ...(options.extensions ? { extensions: options.extensions } : {}) });
+  const summary = await writeFleetFiles({ outDir: options.outDir, records: sorted, formats: options.formats ?? FLEET_FORMATS, extensions });
   const durationMs = performance.now() - started;
   const inspected = pending.length;
   const stats: RunStats = {

@@ -5,6 +5,7 @@
 
 import type { VmDescription } from '../descriptors/index.js';
 import type { Inspection } from '../inspect/index.js';
+import type { OsFingerprint } from '../fingerprint/index.js';
 
 export const AUDIT_SCHEMA_VERSION = 1;
 
@@ -56,6 +57,8 @@ export interface DiskRecord {
   bytesRead: number;
   reads: number;
   inspection?: Inspection;
+  /** One per OS of the inspection, against the record's `targets` (set on the main thread). */
+  fingerprint?: OsFingerprint[];
   error?: ErrorJson;
 }
 
@@ -66,6 +69,8 @@ export interface VmRecord {
   kind: AuditVm['kind'];
   name: string;
   descriptor?: { key: string; description: VmDescription };
+  /** Catalog platform ids the fingerprints were computed against (`--to`). */
+  targets?: string[];
   disks: DiskRecord[];
   /** The VM's first error: discovery, timeout, or its first disk that failed. */
   error?: ErrorJson;

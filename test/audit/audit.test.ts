@@ -5,12 +5,14 @@
 // finished VMs again.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { discoverFleet, inspectVm, runAudit, runPool, vmFacts, vmId, type AuditVm, type VmRecord } from '../../src/audit/index.js';
+import { discoverFleet, fleetVerdicts, inspectVm, runAudit, runPool, sortRecords, vmFacts, vmId, vmVerdicts, type AuditVm, type FleetVerdicts, type VmRecord } from '../../src/audit/index.js';
+import { loadCatalog, type Catalog } from '../../src/catalog/index.js';
+import { fingerprint } from '../../src/fingerprint/index.js';
 import { inspectImage } from '../../src/inspect/index.js';
-import { run, tempDir } from '../helpers/tools.js';
+import { requireTool, run, tempDir } from '../helpers/tools.js';
 import { ensureBuilt } from './build.js';
 import { buildFleet, type TestFleet } from './fleet.js';
 
@@ -18,9 +20,11 @@ const CLI = new URL('./audit-cli.mjs', import.meta.url).pathname;
 
 let work: string;
 let fleet: TestFleet;
+let catalog: Catalog;
 
-beforeAll(() => {
+beforeAll(async () => {
   ensureBuilt();
+  catalog = await loadCatalog();
   work = tempDir('rehost-audit-');
   fleet = buildFleet(work, { windows: true });
 }, 60_000);
@@ -92,7 +96,7 @@ describe('a single run', () => {
   const out = (): string => join(work, 'single');
 
   beforeAll(async () => {
-    const result = await runAudit({ sources: [fleet.dir], outDir: out(), jobs: 2 });
+    const result = await runAudit({ sources: [fleet.dir], outDir: out(), jobs: 2, fingerprint: { catalog, targets: catalog.platforms.map((p) => p.id) } });
     records = result.records;
   }, 60_000);
 
@@ -165,6 +169,162 @@ describe('a single run', () => {
   });
 });
 
+describe('verdicts (fingerprint against every catalog platform)', () => {
+  const out = (): string => join(work, 'single');
+  const targets = (): string[] => catalog.platforms.map((p) => p.id);
+  const records = (): VmRecord[] => sortRecords(readRecords(out()));
+
+  it('gives each VM the fingerprint inspect alone gives', async () => {
+    for (const key of ['lone/debian.vhdx', 'windows/win7.qcow2']) {
+      const alone = await inspectImage({ path: join(fleet.dir, key), initramfs: 'skip' });
+      const expected = fingerprint({ inspection: alone, catalog, targets: targets() });
+      const record = records().find((r) => r.key === key);
+      expect(record?.targets).toEqual(targets());
+      expect(record?.disks[0]?.fingerprint, key).toEqual(JSON.parse(JSON.stringify(expected)));
+      expect(expected[0]?.verdicts.length).toBe(targets().length * 3);
+    }
+    // Every inspected disk has one fingerprint per OS; failed disks have none.
+    for (const record of records()) {
+      for (const disk of record.disks) {
+        expect(disk.fingerprint?.length, `${record.key} ${disk.key}`).toBe(disk.inspection?.operatingSystems.length);
+      }
+    }
+  });
+
+  it('counts every VM once per target in fleet.json', () => {
+    const summary = JSON.parse(readFileSync(join(out(), 'fleet.json'), 'utf8'));
+    const section = summary.extensions.fingerprint as FleetVerdicts;
+    expect(section).toEqual(JSON.parse(JSON.stringify(fleetVerdicts(records()))));
+    expect(section.targets).toEqual(targets());
+    for (const target of targets()) {
+      const counts = section.byTarget[target] ?? {};
+      expect(Object.values(counts).reduce((a, b) => a + b, 0), target).toBe(14);
+      expect(counts['error'], target).toBe(4);
+      expect(counts['no-os'], target).toBe(1);
+      // Recount from each record's own verdicts.
+      const recount: Record<string, number> = {};
+      for (const r of records()) {
+        const v = vmVerdicts(r, [target])[target] as string;
+        recount[v] = (recount[v] ?? 0) + 1;
+      }
+      expect(counts, target).toEqual(recount);
+      for (const [os, table] of Object.entries(section.byOs)) expect(Object.values(table[target] ?? {}).reduce((a, b) => a + b, 0), `${os} ${target}`).toBe(summary.byOs[os]);
+    }
+    // The seven VMs holding debian-mini (qcow2, vhdx, raw, vmdk, OVA, libvirt…) get one verdict
+    // per target whatever the container; its kernel ships no modules, so KVM's virtio is absent.
+    const debian = records().filter((r) => vmFacts(r).os === 'linux').map((r) => vmVerdicts(r, targets()));
+    expect(debian.length).toBe(7);
+    for (const v of debian) expect(v).toEqual(debian[0]);
+    expect(debian[0]?.['kvm']).toBe('cannot-boot');
+    const patch = records().filter((r) => Object.values(vmVerdicts(r, targets())).includes('boots-after-patch')).map((r) => r.key);
+    expect(section.needsPatch.map((v) => v.key)).toEqual(patch);
+    const blocked = records().filter((r) => Object.values(vmVerdicts(r, targets())).includes('cannot-boot')).map((r) => r.key);
+    expect(section.cannotMove.map((v) => v.key)).toEqual(blocked);
+    // Windows activation risk is counted for the two Windows VMs on every target.
+    for (const target of targets()) expect(Object.values(section.activationRisk[target] ?? {}).reduce((a, b) => a + b, 0), target).toBe(2);
+    expect(section.risks).toMatchObject({ hibernated: 1, bitlocker: 1, staticIps: 1 });
+    const md = readFileSync(join(out(), 'fleet.md'), 'utf8');
+    expect(md).toContain('## Verdicts per target platform (VMs)');
+    const kvm = section.byTarget['kvm'] ?? {};
+    expect(md).toContain(`| kvm | ${['boots', 'boots-after-patch', 'unknown', 'cannot-boot', 'no-os', 'error'].map((k) => kvm[k] ?? 0).join(' | ')} |`);
+    const csv = readFileSync(join(out(), 'fleet.csv'), 'utf8').split('\n');
+    const win7 = section.cannotMove.find((v) => v.key === 'windows/win7.qcow2');
+    expect(win7?.targets.length).toBeGreaterThan(0);
+    expect(csv.find((l) => l.includes(',windows/win7.qcow2,'))?.endsWith(`,${win7?.targets.join(' ')}`)).toBe(true);
+  });
+
+  it('--to limits the targets and rejects an unknown platform', () => {
+    const dir = join(work, 'cli-to');
+    const ok = cli([join(fleet.dir, 'lone'), '-o', dir, '--to', 'kvm,azure', '--format', 'json']);
+    expect(ok.status, ok.stderr).toBe(0);
+    const section = JSON.parse(readFileSync(join(dir, 'fleet.json'), 'utf8')).extensions.fingerprint as FleetVerdicts;
+    expect(section.targets).toEqual(['kvm', 'azure']);
+    expect(Object.keys(section.byTarget)).toEqual(['kvm', 'azure']);
+    const bad = cli([join(fleet.dir, 'lone'), '-o', join(work, 'cli-to-bad'), '--to', 'mainframe']);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('no platform "mainframe"');
+  });
+});
+
+describe('fleet.html in headless chromium', () => {
+  const ARTIFACTS = new URL('../../test-artifacts/audit/', import.meta.url).pathname;
+  const page = (): string => join(work, 'single', 'fleet.html');
+
+  function chromium(args: string[], file: string): { stdout: string; console: string[] } {
+    const profile = join(work, `chromium-${Math.random().toString(36).slice(2)}`);
+    const result = spawnSync('chromium', ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', `--user-data-dir=${profile}`, '--enable-logging=stderr', '--v=0', ...args, `file://${file}`], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 });
+    if (result.status !== 0) throw new Error(`chromium exited ${result.status}: ${result.stderr}`);
+    return { stdout: result.stdout, console: result.stderr.split('\n').filter((l) => /CONSOLE/.test(l)) };
+  }
+
+  it('is self-contained and renders without console messages; screenshot kept', () => {
+    requireTool('chromium');
+    const html = readFileSync(page(), 'utf8');
+    expect(html).not.toMatch(/\b(src|href)\s*=\s*["']?(https?:)?\/\//i);
+    expect(html).not.toMatch(/<link|@import|url\(|<img|<iframe/i);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const shot = join(ARTIFACTS, 'fleet.png');
+    const shown = chromium(['--window-size=1400,2000', `--screenshot=${shot}`], page());
+    expect(shown.console).toEqual([]);
+    expect(statSync(shot).size).toBeGreaterThan(20_000);
+    // The Windows 7 drill-down alone (everything else hidden by a test-only style), for a person to look at.
+    const win7 = join(work, 'fleet-win7.html');
+    writeFileSync(win7, html.replace('</head>', `<style>body > *:not(#vm-${vmId('windows/win7.qcow2')}){display:none}</style></head>`));
+    const drill = join(ARTIFACTS, 'fleet-win7-drilldown.png');
+    expect(chromium(['--window-size=1200,1000', `--screenshot=${drill}`], win7).console).toEqual([]);
+    expect(statSync(drill).size).toBeGreaterThan(20_000);
+    const dom = chromium(['--dump-dom'], page());
+    expect(dom.console).toEqual([]);
+    // The script ran (it fills the verdict column) and every VM has a row and a drill-down.
+    expect(dom.stdout).toContain('<span id="shown">14</span>');
+    for (const r of readRecords(join(work, 'single'))) {
+      expect(dom.stdout).toContain(`href="#vm-${r.id}"`);
+      expect(dom.stdout).toContain(`id="vm-${r.id}"`);
+    }
+  }, 60_000);
+
+  it('a console check catches an error (control)', () => {
+    const control = join(work, 'control.html');
+    writeFileSync(control, '<!DOCTYPE html><html><body><script>console.error("control error")</script></body></html>');
+    expect(chromium(['--dump-dom'], control).console.join('\n')).toMatch(/control error/);
+  }, 60_000);
+
+  it('filters and sorts on clicks (a test copy of the page drives itself and logs)', () => {
+    const kvm = catalog.platforms.findIndex((p) => p.id === 'kvm');
+    // Runs after the page's own script: picks filters as a user would, clicks headers, and
+    // logs the visible rows after each step.
+    const drive = `<script>(function(){
+var rows=function(){return Array.prototype.filter.call(document.querySelectorAll('#vms tbody tr'),function(r){return !r.hidden})};
+var pick=function(id,v){var s=document.getElementById(id);s.value=v;s.dispatchEvent(new Event('change'))};
+var log=function(step){var r=rows();console.log('SELFTEST '+step+' '+r.length+' '+document.getElementById('shown').textContent+' '+(r[0]?r[0].cells[0].textContent:'-'))};
+log('start');
+pick('f-error','CORRUPT');log('error-corrupt');
+pick('f-error','any');log('error-any');
+pick('f-error','');pick('f-os','windows');log('os-windows');
+pick('f-os','');pick('f-target','${kvm}');pick('f-verdict','cannot-boot');log('kvm-cannot-boot');
+pick('f-verdict','no-os');log('kvm-no-os');
+pick('f-verdict','');
+var vm=document.querySelector('#vms thead th');vm.click();log('sort-asc');vm.click();log('sort-desc');
+document.querySelectorAll('#vms thead th')[2].click();document.querySelectorAll('#vms thead th')[2].click();log('disks-desc');
+})();</script>`;
+    const copy = join(work, 'fleet-selftest.html');
+    writeFileSync(copy, readFileSync(page(), 'utf8').replace('</body>', `${drive}</body>`));
+    const lines = chromium(['--dump-dom'], copy).console.map((l) => /SELFTEST (.*?)"/.exec(l)?.[1] ?? l);
+    const keys = Object.keys(fleet.expected).sort();
+    expect(lines).toEqual([
+      `start 14 14 ${keys[0]}`,
+      'error-corrupt 2 2 bad/random.qcow2',
+      'error-any 4 4 bad/orphan.qcow2',
+      'os-windows 2 2 windows/win10-hibernated.vhdx',
+      'kvm-cannot-boot 7 7 libvirt/db.xml',
+      'kvm-no-os 1 1 windows/bitlocker.img',
+      `sort-asc 14 14 ${keys[0]}`,
+      `sort-desc 14 14 ${keys[keys.length - 1]}`,
+      expect.stringMatching(/^disks-desc 14 14 (ova\/two\.ova|vmx\/web\.vmx|libvirt\/db\.xml)$/),
+    ]);
+  }, 60_000);
+});
+
 describe('shards and resume (separate processes)', () => {
   it('3 shards merged equal a single run, byte for byte apart from timing', async () => {
     const single = join(work, 'cli-single');
@@ -179,7 +339,7 @@ describe('shards and resume (separate processes)', () => {
     const merged = join(work, 'merged');
     const merge = spawnSync('node', [CLI, 'audit', 'merge', ...shards, '-o', merged], { encoding: 'utf8' });
     expect(merge.status, merge.stderr).toBe(0);
-    for (const file of ['fleet.json', 'fleet.csv', 'fleet.md']) {
+    for (const file of ['fleet.json', 'fleet.csv', 'fleet.md', 'fleet.html']) {
       expect(readFileSync(join(merged, file)).equals(readFileSync(join(single, file))), file).toBe(true);
     }
     expect(readdirSync(join(merged, 'vms')).sort()).toEqual(readdirSync(join(single, 'vms')).sort());
@@ -219,6 +379,12 @@ describe('shards and resume (separate processes)', () => {
     const fourth = JSON.parse(cli([fleet.dir, '-o', dir, '--resume', '--json']).stdout).run;
     expect(fourth).toMatchObject({ vms: 14, inspected: 1, resumed: 13 });
     expect((JSON.parse(readFileSync(qcow2, 'utf8')) as VmRecord).error).toBeUndefined();
+
+    // Other --to on --resume: nothing is read again, every record is re-fingerprinted.
+    const fifth = cli([fleet.dir, '-o', dir, '--resume', '--to', 'kvm', '--json']);
+    expect(JSON.parse(fifth.stdout).run).toMatchObject({ vms: 14, inspected: 0, resumed: 14, bytesRead: 0 });
+    expect(new Set(readRecords(dir).map((r) => (r.targets ?? []).join(',')))).toEqual(new Set(['kvm']));
+    expect(JSON.parse(readFileSync(join(dir, 'fleet.json'), 'utf8')).extensions.fingerprint.targets).toEqual(['kvm']);
   }, 60_000);
 
   it('rejects a bad --shard and reports it without a stack', () => {

@@ -17,6 +17,8 @@ export function ensureBuilt(): void {
     ...readdirSync(join(ROOT, 'src/audit')).map((n) => join(ROOT, 'src/audit', n)),
     join(ROOT, 'src/cli/commands/audit.ts'),
     join(ROOT, 'src/inspect/inspect.ts'),
+    // The CLI child processes fingerprint the records with the compiled fingerprint code.
+    ...readdirSync(join(ROOT, 'src/fingerprint')).filter((n) => n.endsWith('.ts')).map((n) => join(ROOT, 'src/fingerprint', n)),
   ];
   const outputs = [join(ROOT, 'dist/audit/worker.js'), join(ROOT, 'dist/audit/pool.js'), join(ROOT, 'dist/cli/commands/audit.js')];
   const oldestOutput = Math.min(...outputs.map((p) => (existsSync(p) ? statSync(p).mtimeMs : 0)));

@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { run, tempDir } from '../helpers/tools.js';
-import { commonDirectory, inShard, keyOf, mergeAudits, parseFormats, parseShard, renderCsv, summarise, vmId, type VmRecord } from '../../src/audit/index.js';
+import { commonDirectory, fleetVerdicts, inShard, keyOf, mergeAudits, parseFormats, parseShard, renderCsv, renderFleetHtml, summarise, vmId, vmVerdicts, FINGERPRINT_EXTENSION, type VmRecord } from '../../src/audit/index.js';
+import type { FunctionVerdict, OsFingerprint, VerdictKind } from '../../src/fingerprint/index.js';
 
 function record(key: string, extra: Partial<VmRecord> = {}): VmRecord {
   return { schemaVersion: 1, id: vmId(key), key, kind: 'image', name: key, disks: [], bytesRead: 0, virtualSize: 0, sources: [], timing: { durationMs: 1 }, ...extra };
@@ -42,7 +43,8 @@ describe('paths', () => {
 
   it('parses formats and rejects unknown ones', () => {
     expect(parseFormats('json, csv,md,csv')).toEqual(['json', 'csv', 'md']);
-    expect(() => parseFormats('json,html')).toThrow(/unknown fleet format "html"/);
+    expect(parseFormats('html,json')).toEqual(['html', 'json']);
+    expect(() => parseFormats('json,pdf')).toThrow(/unknown fleet format "pdf"/);
   });
 });
 
@@ -59,6 +61,33 @@ describe('fleet files', () => {
     expect(summary.extensions).toEqual({ verdicts: ['a', 'b'] });
     expect(summary.byOs).toEqual({ error: 1, none: 1 });
     expect(summary.failures).toEqual([{ id: vmId('a'), key: 'a', code: 'CORRUPT', message: 'm' }]);
+  });
+});
+
+function printed(key: string, cells: Array<[string, string, VerdictKind]>): VmRecord {
+  const verdicts: FunctionVerdict[] = cells.map(([platform, fn, verdict]) => ({ platform, function: fn as FunctionVerdict['function'], verdict, notes: [], devices: [] }));
+  const os: OsFingerprint = { type: 'linux', root: '/dev/sda1', name: 'test', builtFor: { confidence: 'none', evidence: [], candidates: [] }, verdicts, findings: [] };
+  return record(key, { targets: ['a', 'b'], disks: [{ key, bytesRead: 0, reads: 0, fingerprint: [os] }] });
+}
+
+describe('verdicts per VM and per fleet', () => {
+  it('takes the worst boot-storage/network verdict, ignores display, and lists patch/blocked VMs', () => {
+    const vm = printed('x', [['a', 'boot-storage', 'boots'], ['a', 'network', 'boots-after-patch'], ['a', 'display', 'cannot-boot'], ['b', 'boot-storage', 'unknown'], ['b', 'network', 'cannot-boot']]);
+    expect(vmVerdicts(vm, ['a', 'b'])).toEqual({ a: 'boots-after-patch', b: 'cannot-boot' });
+    expect(vmVerdicts(record('y'), ['a'])).toEqual({ a: 'no-os' });
+    expect(vmVerdicts(record('z', { error: { name: 'E', code: 'CORRUPT', message: 'm' } }), ['a'])).toEqual({ a: 'error' });
+    const fleet = fleetVerdicts([vm, record('y')]);
+    expect(fleet.targets).toEqual(['a', 'b']);
+    expect(fleet.byTarget).toEqual({ a: { 'boots-after-patch': 1, 'no-os': 1 }, b: { 'cannot-boot': 1, 'no-os': 1 } });
+    expect(fleet.needsPatch).toEqual([{ id: vm.id, key: 'x', targets: ['a'] }]);
+    expect(fleet.cannotMove).toEqual([{ id: vm.id, key: 'x', targets: ['b'] }]);
+  });
+
+  it('escapes names in fleet.html', () => {
+    const vm = printed('<img src=x onerror=alert(1)>.img', [['a', 'boot-storage', 'boots']]);
+    const html = renderFleetHtml({ vms: [vm], summary: summarise([vm], [FINGERPRINT_EXTENSION]) });
+    expect(html).not.toContain('<img');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;.img');
   });
 });
 

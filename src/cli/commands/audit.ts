@@ -1,9 +1,10 @@
-// `rehost audit SOURCES… [-o DIR] [--jobs N] [--format json,csv,md] [--shard I/N] [--resume]
+// `rehost audit SOURCES… [--to PLATFORM,…] [-o DIR] [--jobs N] [--format json,csv,md,html] [--shard I/N] [--resume]
 // [--initramfs skip|read] [--timeout S] [--json]` and `rehost audit merge DIR… -o DIR`:
 // argv → src/audit calls, a progress line on a TTY, and a short summary on stdout.
 
 import type { Command } from 'commander';
-import { mergeAudits, parseFormats, parseShard, runAudit, DEFAULT_VM_TIMEOUT_SECONDS, type FleetSummary } from '../../audit/index.js';
+import { mergeAudits, parseFormats, parseShard, runAudit, DEFAULT_VM_TIMEOUT_SECONDS, FINGERPRINT_EXTENSION, type FleetSummary, type FleetVerdicts } from '../../audit/index.js';
+import { loadCatalog, platformById } from '../../catalog/index.js';
 import { PreconditionError } from '../../errors.js';
 import { createProgress, formatBytes } from '../progress.js';
 import { printJson, printTable, reportError } from '../output.js';
@@ -17,11 +18,22 @@ interface AuditCliOptions {
   initramfs: 'skip' | 'read';
   timeout: string;
   json?: boolean;
+  to?: string;
 }
 
 function positiveInt(text: string, what: string): number {
   if (!/^\d{1,6}$/.test(text) || Number(text) < 1) throw new PreconditionError(`${what} must be a positive integer, got "${text}"`);
   return Number(text);
+}
+
+function verdictRows(summary: FleetSummary): string[][] {
+  const verdicts = summary.extensions['fingerprint'] as FleetVerdicts | undefined;
+  if (!verdicts) return [];
+  return [
+    ['targets', verdicts.targets.join(', ')],
+    ['need a patch', String(verdicts.needsPatch.length)],
+    ['cannot move', String(verdicts.cannotMove.length)],
+  ];
 }
 
 function printSummary(summary: FleetSummary, outDir: string): void {
@@ -32,6 +44,7 @@ function printSummary(summary: FleetSummary, outDir: string): void {
     ['failed', String(summary.failed)],
     ...Object.entries(summary.byOs).map(([os, n]) => [`os ${os}`, String(n)]),
     ...Object.entries(summary.byErrorCode).map(([code, n]) => [`error ${code}`, String(n)]),
+    ...verdictRows(summary),
     ['bytes read', `${formatBytes(summary.bytesRead)} of ${formatBytes(summary.virtualSize)}`],
     ['output', outDir],
   ];
@@ -44,7 +57,7 @@ function printSummary(summary: FleetSummary, outDir: string): void {
 async function merge(dirs: string[], options: AuditCliOptions, outputGiven: boolean): Promise<void> {
   if (dirs.length === 0) throw new PreconditionError('audit merge needs at least one shard output directory');
   if (!outputGiven) throw new PreconditionError('audit merge needs -o DIR for the merged output');
-  const result = await mergeAudits({ dirs, outDir: options.output, formats: parseFormats(options.format) });
+  const result = await mergeAudits({ dirs, outDir: options.output, formats: parseFormats(options.format), extensions: [FINGERPRINT_EXTENSION] });
   if (options.json) printJson({ summary: result.summary, duplicates: result.duplicates });
   else printSummary(result.summary, options.output);
 }
@@ -57,7 +70,8 @@ export function registerAuditCommands(program: Command): void {
     .argument('[sources...]', 'image files, directories (searched by content), or manifest files (one path per line); after "merge": shard output directories')
     .option('-o, --output <dir>', 'output directory', 'audit-out')
     .option('--jobs <n>', 'worker threads (default: available parallelism)')
-    .option('--format <list>', 'fleet files to write: json,csv,md', 'json,csv,md')
+    .option('--to <platforms>', 'target platforms for the verdicts, comma separated (default: every catalog platform)')
+    .option('--format <list>', 'fleet files to write: json,csv,md,html', 'json,csv,md,html')
     .option('--shard <i/n>', 'process only shard I of N (0-based, by VM id)')
     .option('--resume', 'do not read again VMs whose record exists and whose files are unchanged')
     .option('--initramfs <mode>', 'skip or read initramfs images', 'skip')
@@ -71,6 +85,9 @@ export function registerAuditCommands(program: Command): void {
         }
         if (sources.length === 0) throw new PreconditionError('no sources given (image files, directories or manifests)');
         if (options.initramfs !== 'skip' && options.initramfs !== 'read') throw new PreconditionError(`--initramfs must be skip or read, got "${options.initramfs}"`);
+        const catalog = await loadCatalog();
+        const targets = options.to === undefined ? catalog.platforms.map((p) => p.id) : options.to.split(',').map((t) => t.trim()).filter((t) => t !== '');
+        for (const target of targets) platformById(catalog, target);
         const progress = createProgress({ label: 'auditing', json: options.json, formatRate: (perSecond) => `${(perSecond * 3600).toFixed(0)} VMs/h` });
         let resumed: number | undefined;
         const result = await runAudit({
@@ -82,6 +99,7 @@ export function registerAuditCommands(program: Command): void {
           resume: options.resume === true,
           initramfs: options.initramfs,
           timeoutSeconds: positiveInt(options.timeout, '--timeout'),
+          fingerprint: { catalog, targets },
           onProgress: ({ done, total }) => {
             // The rate and ETA count only VMs read in this run, not those resumed.
             resumed ??= done;
