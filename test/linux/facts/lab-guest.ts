@@ -2,6 +2,8 @@
 // .cache/linux-guest/<flavour>-<script hash>/ (a changed script means a new build). A build
 // takes about 10 s with the shared rootfs cache warm, 75 s (initramfs-tools) to 3 min (dracut)
 // cold. Returns the opened root filesystem with the partitions discoverVolumes saw.
+// `source` picks the hypervisor the guest looks installed on: 'vmware' (default; host-only
+// initramfs without virtio, open-vm-tools) or 'kvm' (distribution-default initramfs, virtio in).
 
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -16,6 +18,7 @@ export const GUESTS = new URL('../../../../shared/guests/', import.meta.url).pat
 const CACHE = new URL('../../../.cache/linux-guest/', import.meta.url).pathname;
 
 export type GuestFlavour = 'initramfs-tools' | 'dracut';
+export type GuestSource = 'vmware' | 'kvm';
 
 export interface LabGuest {
   dir: string;
@@ -31,13 +34,14 @@ export interface GuestJson {
   open_vm_tools: string | null;
 }
 
-export function labGuest(flavour: GuestFlavour): LabGuest {
+export function labGuest(flavour: GuestFlavour, options: { source?: GuestSource } = {}): LabGuest {
+  const source = options.source ?? 'vmware';
   const script = join(GUESTS, 'build-debian-guest.sh');
   const hash = createHash('sha256').update(readFileSync(script)).digest('hex').slice(0, 16);
-  const dir = join(CACHE, `vmware-${flavour === 'dracut' ? 'dracut' : 'itools'}-${hash}`);
+  const dir = join(CACHE, `${source}-${flavour === 'dracut' ? 'dracut' : 'itools'}-${hash}`);
   const disk = join(dir, 'disk.raw');
   if (!existsSync(join(dir, 'guest.json')) || !existsSync(disk)) {
-    run(script, [dir, '--source', 'vmware', '--initramfs', flavour]);
+    run(script, [dir, '--source', source, '--initramfs', flavour]);
   }
   return { dir, disk, json: JSON.parse(readFileSync(join(dir, 'guest.json'), 'utf8')) as GuestJson };
 }
