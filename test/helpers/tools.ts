@@ -3,7 +3,8 @@
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, mkdtempSync, readFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -60,4 +61,17 @@ export function extractCorpus(relative: string, dir: string, name?: string): str
   const out = join(dir, base);
   execFileSync('sh', ['-c', `${relative.endsWith('.gz') ? 'gzip -dc' : relative.endsWith('.xz') ? 'xz -dc' : 'cat'} "$1" > "$2"`, 'sh', join(CORPUS, relative), out]);
   return out;
+}
+
+/** A temp-dir factory whose directories are removed after the calling test file's tests. */
+export function scratchDirs(prefix = 'rehost-test-'): () => string {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+  return () => {
+    const dir = tempDir(prefix);
+    dirs.push(dir);
+    return dir;
+  };
 }

@@ -1,5 +1,5 @@
-import { afterAll, describe, expect, it, beforeAll } from 'vitest';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { describe, expect, it, beforeAll } from 'vitest';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openImage } from '../../src/image/index.js';
 import { vhdFormat, vhdWriter } from '../../src/image/vhd/index.js';
@@ -7,20 +7,12 @@ import { FileDevice, MemoryDevice, WritableFileDevice, allocationOf } from '../.
 import { CorruptError, NotFoundError } from '../../src/errors.js';
 import { DiagnosticLog } from '../../src/diagnostics.js';
 import { onesComplementByteSum } from '../../src/binary/index.js';
-import { CORPUS, extractCorpus, requireTool, run, sha256Device, sha256File, tempDir } from '../helpers/tools.js';
+import { CORPUS, extractCorpus, requireTool, run, scratchDirs, sha256Device, sha256File } from '../helpers/tools.js';
 import { MIB, writePatternDisk } from '../helpers/pattern.js';
 import { generateVhd } from './vhd-generator.js';
 
-const scratchDirs: string[] = [];
 /** A temp dir removed after this file's tests. */
-function scratch(): string {
-  const dir = tempDir();
-  scratchDirs.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
-});
+const scratch = scratchDirs();
 
 const ORACLE = join(CORPUS, 'oracle/images/vhd');
 const oracleJson = (name: string): Record<string, unknown> => JSON.parse(readFileSync(join(ORACLE, name), 'utf8')) as Record<string, unknown>;

@@ -3,26 +3,18 @@
 // entries that must be ignored, and a damaged entry that ends the sequence early. The base is a
 // small qemu-img image; qemu-img itself is the oracle for the one log qemu writes (vhdx.test.ts).
 
-import { afterAll, describe, expect, it, beforeAll } from 'vitest';
-import { readFileSync, rmSync } from 'node:fs';
+import { describe, expect, it, beforeAll } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { vhdxFormat, HEADER_OFFSETS, vhdxChecksum, activeSequence } from '../../src/image/vhdx/index.js';
 import { MemoryDevice } from '../../src/io/index.js';
 import { CorruptError, NotFoundError } from '../../src/errors.js';
 import { DiagnosticLog } from '../../src/diagnostics.js';
 import { crc32c } from '../../src/binary/index.js';
-import { requireTool, run, tempDir } from '../helpers/tools.js';
+import { requireTool, run, scratchDirs } from '../helpers/tools.js';
 
-const scratchDirs: string[] = [];
 /** A temp dir removed after this file's tests. */
-function scratch(): string {
-  const dir = tempDir();
-  scratchDirs.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
-});
+const scratch = scratchDirs();
 
 const MIB = 1024 * 1024;
 const SECTOR = 4096;

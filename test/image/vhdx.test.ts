@@ -1,5 +1,5 @@
-import { afterAll, describe, expect, it, beforeAll } from 'vitest';
-import { closeSync, linkSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync, rmSync } from 'node:fs';
+import { describe, expect, it, beforeAll } from 'vitest';
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openImage } from '../../src/image/index.js';
 import { vhdxFormat, vhdxWriter, HEADER_OFFSETS, vhdxChecksum } from '../../src/image/vhdx/index.js';
@@ -7,19 +7,11 @@ import { FileDevice, MemoryDevice, WritableFileDevice, allocationOf } from '../.
 import { CorruptError, NotFoundError, UnsupportedError } from '../../src/errors.js';
 import { DiagnosticLog } from '../../src/diagnostics.js';
 import { encodeGuid } from '../../src/binary/index.js';
-import { CORPUS, extractCorpus, requireTool, run, sha256Device, sha256File, tempDir } from '../helpers/tools.js';
+import { CORPUS, extractCorpus, requireTool, run, scratchDirs, sha256Device, sha256File } from '../helpers/tools.js';
 import { MIB, writePatternDisk } from '../helpers/pattern.js';
 
-const scratchDirs: string[] = [];
 /** A temp dir removed after this file's tests. */
-function scratch(): string {
-  const dir = tempDir();
-  scratchDirs.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
-});
+const scratch = scratchDirs();
 
 const ORACLE = join(CORPUS, 'oracle/images/vhdx');
 const oracleJson = (name: string): Record<string, unknown> => JSON.parse(readFileSync(join(ORACLE, name), 'utf8')) as Record<string, unknown>;
