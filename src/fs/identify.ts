@@ -4,6 +4,7 @@
 // what they could not read instead of "unknown".
 
 import type { BlockDevice } from '../io/block-device.js';
+import { decodeUuidBE } from '../binary/guid.js';
 import { readExtSuperblock } from './ext/superblock.js';
 
 export interface VolumeIdentity {
@@ -14,6 +15,8 @@ export interface VolumeIdentity {
   readable: boolean;
   /** True when the volume is encrypted (BitLocker, LUKS). */
   encrypted?: boolean;
+  /** The filesystem (or swap / LUKS) UUID as blkid prints it, where the signature carries one. */
+  uuid?: string;
 }
 
 const ascii = (bytes: Uint8Array, from: number, length: number): string =>
@@ -31,8 +34,8 @@ export async function identifyVolume(device: BlockDevice): Promise<VolumeIdentit
   if (oem === '-FVE-FS-') return { kind: 'bitlocker', readable: false, encrypted: true };
   if (oem === 'EXFAT   ') return { kind: 'exfat', readable: false };
   if (ascii(b, 3, 4) === 'ReFS') return { kind: 'refs', readable: false };
-  if (ascii(b, 0, 6) === 'LUKS\xba\xbe') return { kind: 'luks', readable: false, encrypted: true };
-  if (ascii(b, 0, 4) === 'XFSB') return { kind: 'xfs', readable: false };
+  if (ascii(b, 0, 6) === 'LUKS\xba\xbe') return withUuid({ kind: 'luks', readable: false, encrypted: true }, luksUuid(b));
+  if (ascii(b, 0, 4) === 'XFSB') return withUuid({ kind: 'xfs', readable: false }, binaryUuid(b, 32)); // xfs_sb sb_uuid at 32
   if (ascii(b, 0, 4) === 'hsqs') return { kind: 'squashfs', readable: false };
   for (let sector = 0; sector < 4 && (sector + 1) * 512 <= b.length; sector++) {
     if (ascii(b, sector * 512, 8) === 'LABELONE' && ascii(b, sector * 512 + 24, 8) === 'LVM2 001') {
@@ -41,7 +44,7 @@ export async function identifyVolume(device: BlockDevice): Promise<VolumeIdentit
   }
   if (b.length >= 1024 + 0x80) {
     const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    if (view.getUint16(1024 + 56, true) === 0xef53) return { kind: extKind(b), readable: true };
+    if (view.getUint16(1024 + 56, true) === 0xef53) return withUuid({ kind: extKind(b), readable: true }, binaryUuid(b, 1024 + 0x68)); // s_uuid
     if (ascii(b, 1024, 2) === 'H+' || ascii(b, 1024, 2) === 'HX') return { kind: 'hfsplus', readable: false };
     if (view.getUint32(1024, true) === 0xf2f52010) return { kind: 'f2fs', readable: false };
   }
@@ -50,14 +53,34 @@ export async function identifyVolume(device: BlockDevice): Promise<VolumeIdentit
   }
   if (b.length >= 4096) {
     const swap = ascii(b, 4096 - 10, 10);
-    if (swap === 'SWAPSPACE2' || swap === 'SWAP-SPACE') return { kind: 'swap', readable: false };
+    // swap_header v1 (include/linux/swap.h): bootbits[1024], version, last_page, nr_badpages, uuid[16].
+    if (swap === 'SWAPSPACE2') return withUuid({ kind: 'swap', readable: false }, binaryUuid(b, 1024 + 12));
+    if (swap === 'SWAP-SPACE') return { kind: 'swap', readable: false };
   }
   if (b.length >= 0x10048 && ascii(b, 0x10040, 8) === '_BHRfS_M') return { kind: 'btrfs', readable: false };
-  if (b.length >= 0x8006 && ascii(b, 0x8001, 5) === 'CD001') return { kind: 'iso9660', readable: false };
+  if (b.length >= 0x8006 && ascii(b, 0x8001, 5) === 'CD001') return { kind: 'iso9660', readable: true };
   if (b[510] === 0x55 && b[511] === 0xaa && (ascii(b, 82, 5) === 'FAT32' || ascii(b, 54, 4) === 'FAT1')) {
     return { kind: 'vfat', readable: false };
   }
   return { kind: 'unknown', readable: false };
+}
+
+function withUuid(identity: VolumeIdentity, uuid: string | undefined): VolumeIdentity {
+  return uuid === undefined ? identity : { ...identity, uuid };
+}
+
+/** A 16-byte UUID field in RFC 4122 byte order; undefined when all zero (none was set). */
+function binaryUuid(b: Uint8Array, at: number): string | undefined {
+  if (b.length < at + 16) return undefined;
+  const bytes = b.subarray(at, at + 16);
+  if (bytes.every((x) => x === 0)) return undefined;
+  return decodeUuidBE(bytes);
+}
+
+/** LUKS1/LUKS2 keep the UUID as text, 40 bytes at offset 168 (cryptsetup on-disk format). */
+function luksUuid(b: Uint8Array): string | undefined {
+  const text = ascii(b, 168, 40).replace(/\0.*$/s, '');
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text) ? text.toLowerCase() : undefined;
 }
 
 /** ext2, ext3 or ext4 by blkid's rule (the ext reader's superblock decode); 'ext4' when the

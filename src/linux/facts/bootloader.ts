@@ -22,6 +22,8 @@ export interface BootEntry {
   submenu?: string[];
   /** BLS: the entry file and its version field. */
   file?: string;
+  /** BLS: the options line refers to grubenv's $kernelopts (RHEL 8), so part of the command line lives there. */
+  usesKernelopts?: boolean;
   version?: string;
 }
 
@@ -174,6 +176,7 @@ export function parseBlsEntry(args: { text: string; file: string; kernelopts?: s
     else if (key === 'options') options = options === undefined ? value : `${options} ${value}`;
   }
   if (options !== undefined) {
+    if (/\$kernelopts\b/.test(options)) entry.usesKernelopts = true;
     const expanded = kernelopts === undefined ? options : options.replace(/\$kernelopts\b/g, kernelopts);
     entry.cmdline = parseCmdline(expanded);
   }

@@ -75,6 +75,22 @@ export class GuestFs {
     return '/' + done.join('/');
   }
 
+  /** A symlink's target (its parent directories resolved, the link itself not followed); undefined when it is not a symlink. */
+  async readlink(path: string): Promise<string | undefined> {
+    const parts = splitPath(path);
+    const name = parts.pop();
+    const parent = await this.resolve('/' + parts.join('/'));
+    if (parent === undefined || name === undefined) return undefined;
+    const { fs, inner } = this.locate([...splitPath(parent), name]);
+    try {
+      const stat = await fs.stat(inner);
+      return stat.type === 'symlink' ? stat.target : undefined;
+    } catch (error) {
+      if (error instanceof RehostError) return undefined;
+      throw error;
+    }
+  }
+
   /** realpath, with a symlink loop answered as "not there" (ELOOP), as a reader would see it. */
   async resolve(path: string): Promise<string | undefined> {
     try {

@@ -23,3 +23,4 @@ export { SqliteFile, type SqliteRow, type SqliteValue } from './sqlite.js';
 export * from './rpm-header.js';
 export { readBdbHash, type BdbPair } from './bdb.js';
 export * from './xorg.js';
+export * from './services.js';

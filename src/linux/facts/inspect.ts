@@ -31,6 +31,7 @@ import {
   type DistroFacts,
 } from './release.js';
 import type { DriverSymbol } from './storage-drivers-data.js';
+import { readDeviceCaches, readServices, type ServiceFacts } from './services.js';
 import { readXorgDrivers, type XorgDriver } from './xorg.js';
 
 export interface LinuxFacts {
@@ -54,6 +55,10 @@ export interface LinuxFacts {
   /** Display drivers pinned in X configuration. */
   xorgDrivers: XorgDriver[];
   network: NetworkFacts;
+  /** Masked systemd units and started sysv services. */
+  services?: ServiceFacts;
+  /** Device caches present (blkid, LVM) that name the source disks. */
+  deviceCaches?: string[];
 }
 
 export interface InspectLinuxOptions {
@@ -248,6 +253,8 @@ export async function inspectLinux(options: InspectLinuxOptions): Promise<LinuxF
   const modprobe = await readModprobe(guest);
   const xorgDrivers = await readXorgDrivers(guest);
   const network = await inspectNetwork({ guest, diagnostics });
+  const services = await readServices(guest);
+  const deviceCaches = await readDeviceCaches(guest);
 
   const facts: LinuxFacts = {
     osType: 'linux',
@@ -264,6 +271,8 @@ export async function inspectLinux(options: InspectLinuxOptions): Promise<LinuxF
     modprobe,
     xorgDrivers,
     network,
+    services,
+    deviceCaches,
   };
   if (arch !== undefined) facts.arch = arch;
   if (archSource !== undefined) facts.archSource = archSource;

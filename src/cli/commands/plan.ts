@@ -1,0 +1,130 @@
+// `rehost plan IMAGE --to PLATFORM [--json] [--rules DIR]… [--controller ID]… [--mac NAME=MAC]…
+// [--vm DESCRIPTOR] [--catalog DIR]… [--disk N]`: what `rehost apply` would change so that each
+// guest on the image boots on the target, and why — the rules that fired, each patch with its
+// precondition, and the reasons the move is blocked. Reads the image only; changes nothing.
+// Exit codes: 0 a plan (possibly empty) that can be applied; 3 blocked (some rule says
+// "cannot"; apply would refuse); 2 an error (bad image, unknown platform, bad rule pack).
+
+import type { Command } from 'commander';
+import { loadCatalog } from '../../catalog/index.js';
+import { readVmDescription } from '../../descriptors/index.js';
+import { PreconditionError } from '../../errors.js';
+import { inspectImage } from '../../inspect/index.js';
+import { loadRulePacks, planFor, type Plan, type PlannedPatch } from '../../rules/index.js';
+import { printJson, reportError } from '../output.js';
+
+/** Exit code of `rehost plan` when some rule blocks the move. */
+export const PLAN_BLOCKED_EXIT = 3;
+
+interface PlanOptions {
+  to?: string;
+  json?: boolean;
+  rules?: string[];
+  controller?: string[];
+  mac?: string[];
+  vm?: string;
+  catalog?: string[];
+  disk?: string;
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+function parseMacs(pairs: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs) {
+    const match = /^([^=\s]+)=((?:[0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2})$/.exec(pair);
+    if (match === null) throw new PreconditionError(`--mac wants NAME=MAC (ens192=00:50:56:aa:bb:cc), not "${pair}"`);
+    out[match[1] as string] = (match[2] as string).toLowerCase().replace(/-/g, ':');
+  }
+  return out;
+}
+
+/** One line describing a planned patch for a person. */
+export function describePlannedPatch(p: PlannedPatch): string {
+  switch (p.kind) {
+    case 'initramfs-add-modules':
+      return `${p.volume}:${p.initramfs}: append ${p.modules.join(', ')} (kernel ${p.kernel}, ${p.generator})`;
+    case 'initramfs-config-modules':
+      return `${p.volume}:${p.path}: add ${p.modules.join(', ')} (${p.generator})`;
+    case 'table-device':
+      return `${p.volume}:${p.path} line ${p.line}: ${p.from} → ${p.to}`;
+    case 'kernel-arg-device':
+      return `${p.volume}:${p.path}: ${p.arg}=${p.from} → ${p.arg}=${p.to}`;
+    case 'remove-file':
+      return `${p.volume}:${p.path}: remove`;
+    case 'pin-nic-name':
+      return `${p.volume}:${p.path}: ${p.name} ⇐ ${p.mac} (${p.via})`;
+    case 'disable-service':
+      return `${p.volume}: disable ${p.service} (${p.via})`;
+  }
+}
+
+function printPlan(plan: Plan, lines: string[]): void {
+  lines.push(`${plan.os} → ${plan.target}: ${plan.patches.length} patch(es), ${plan.blocked.length > 0 ? `BLOCKED by ${plan.blocked.length} rule(s)` : 'not blocked'}`);
+  for (const r of plan.results) {
+    lines.push(`  [${r.outcome}] ${r.rule} (${r.severity}): ${r.title}`);
+    lines.push(`      why: ${r.explanation}`);
+    for (const e of r.evidence) lines.push(`      evidence: ${e}`);
+    for (const p of r.patches) {
+      lines.push(`      patch: ${describePlannedPatch(p)}`);
+      lines.push(`        precondition: ${p.precondition}`);
+    }
+  }
+  for (const b of plan.blocked) lines.push(`  cannot: ${b.title}: ${b.explanation}`);
+  if (plan.results.length === 0) lines.push('  nothing to do');
+}
+
+export function registerPlanCommands(program: Command): void {
+  program
+    .command('plan')
+    .description('show what apply would change for a target platform, and why; changes nothing (exit 3 when blocked)')
+    .argument('<image>', 'disk image (raw, qcow2, vmdk, vhd(x), vdi, ova…)')
+    .requiredOption('--to <platform>', 'target platform id (see `rehost platforms`)')
+    .option('--json', 'print the plans as JSON')
+    .option('--rules <dir>', 'add a directory of rule packs (repeatable)', collect)
+    .option('--controller <id>', 'plan for this boot-storage device of the target only (repeatable)', collect)
+    .option('--mac <name=mac>', 'the MAC of a guest interface, for pinning its name (repeatable)', collect)
+    .option('--vm <descriptor>', "the VM's descriptor (.vmx, .ovf, .vbox, libvirt XML), for its NICs' MACs")
+    .option('--catalog <dir>', 'add a directory of platform files (repeatable)', collect)
+    .option('--disk <n>', 'which disk of a multi-disk image (OVA), from 0')
+    .action(async (image: string, options: PlanOptions) => {
+      try {
+        const disk = options.disk === undefined ? undefined : Number(options.disk);
+        if (disk !== undefined && (!Number.isInteger(disk) || disk < 0)) throw new PreconditionError(`--disk must be a disk index (0, 1, …), not "${options.disk}"`);
+        const macs = parseMacs(options.mac ?? []);
+        const catalog = await loadCatalog({ extraDirs: options.catalog ?? [] });
+        const packs = await loadRulePacks({ dirs: options.rules ?? [] });
+        const vmMacs = options.vm === undefined ? [] : (await readVmDescription(options.vm)).nics.flatMap((n) => (n.mac !== undefined ? [n.mac] : []));
+        const inspection = await inspectImage({ path: image, ...(disk !== undefined ? { disk } : {}) });
+        const plans: Plan[] = [];
+        const skipped: string[] = [];
+        for (const os of inspection.operatingSystems) {
+          if (os.type !== 'linux') {
+            skipped.push(`${os.root}: no rules for ${os.type} guests yet`);
+            continue;
+          }
+          plans.push(
+            planFor({
+              inspection,
+              os: os.root,
+              catalog,
+              target: options.to as string,
+              packs,
+              options: { ...(options.controller !== undefined ? { controllers: options.controller } : {}), macs, vmMacs },
+            }),
+          );
+        }
+        if (options.json) printJson({ image, target: options.to, plans, skipped });
+        else {
+          const lines: string[] = [];
+          if (inspection.operatingSystems.length === 0) lines.push('no operating system found');
+          for (const plan of plans) printPlan(plan, lines);
+          for (const s of skipped) lines.push(s);
+          process.stdout.write(lines.join('\n') + '\n');
+        }
+        if (plans.some((p) => p.blocked.length > 0)) process.exitCode = PLAN_BLOCKED_EXIT;
+      } catch (error) {
+        process.exitCode = reportError(error, { json: options.json === true });
+      }
+    });
+}

@@ -1,0 +1,10 @@
+export * from './types.js';
+export { decodeInfBytes, MAX_INF_BYTES, type InfEncoding, type DecodedInf } from './encoding.js';
+export { lexInf, splitLine, MAX_SECTION_NAME, MAX_LINE_LENGTH } from './lexer.js';
+export { InfDocument, parseInf, type ParseInfOptions, type ExpandOptions } from './document.js';
+export { parseInfNumber } from './numbers.js';
+export { parseTargetOsVersion, targetApplies, compareTargets, platformExtensions, productTypeNumber } from './target-os.js';
+export { diridTarget, diridGuestPath, diridImagePath, toVolumePath, type DiridContext, type DiridTarget } from './dirids.js';
+export { readAddReg, regEntryValue } from './addreg.js';
+export { readDriverInf, readModels, parseDriverVer, type DriverInf } from './driver-inf.js';
+export { selectInstall, archDecoration, type InfFileCopy, type InfService, type InfServiceBinary, type InfInstall, type InstallSelection, type SelectInstallArgs } from './install.js';
