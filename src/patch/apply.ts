@@ -9,16 +9,20 @@ import type { WritableFileSystem, WriteFileOptions } from '../fs/types.js';
 import { appendSegment, buildSegment } from '../linux/initramfs/index.js';
 import { applyConfigEdit } from './config-edit.js';
 import { sha256Hex } from './hash.js';
-import { expectedState, pathState, statOrAbsent } from './state.js';
+import { expectedState, listTree, pathState, statOrAbsent, treeState } from './state.js';
 import type {
   AppendInitramfsPatch,
   DeleteFilePatch,
   DisableSysvPatch,
   EditConfigPatch,
+  MakeDirectoryPatch,
+  MakeSymlinkPatch,
   MaskUnitPatch,
   Patch,
   PatchResult,
   PatchTarget,
+  RemoveExpect,
+  RemovePathPatch,
   WriteFilePatch,
 } from './types.js';
 
@@ -190,6 +194,67 @@ async function disableSysvPatch(fs: WritableFileSystem, patch: DisableSysvPatch)
   return result(patch, { outcome: todo.length > 0 ? 'applied' : 'already', targets });
 }
 
+async function makeDirectoryPatch(fs: WritableFileSystem, patch: MakeDirectoryPatch): Promise<PatchResult> {
+  const before = await pathState(fs, patch.path);
+  if (before === 'directory') return result(patch, { outcome: 'already', targets: [{ path: patch.path, before, after: 'directory' }] });
+  if (before !== patch.expect) throw refuse({ patch, path: patch.path, found: before, expected: patch.expect });
+  // One level per patch: a missing parent means the plan left out a level (or it vanished).
+  const parent = dirnamePath(patch.path);
+  const parentStat = await statOrAbsent(fs, parent);
+  if (parentStat?.type !== 'directory') throw refuse({ patch, path: parent, found: parentStat?.type ?? 'absent', expected: 'directory' });
+  await fs.mkdir(patch.path, { mode: patch.mode ?? 0o755, uid: 0, gid: 0 });
+  return result(patch, { outcome: 'applied', targets: [{ path: patch.path, before, after: 'directory' }] });
+}
+
+function removeExpectText(expect: RemoveExpect): string {
+  if (expect === 'directory') return 'an empty directory';
+  if ('tree' in expect) return `tree:${expect.tree}`;
+  if ('symlink' in expect) return `symlink:${expect.symlink}`;
+  return expect.sha256;
+}
+
+async function removePathPatch(fs: WritableFileSystem, patch: RemovePathPatch): Promise<PatchResult> {
+  const { path, expect } = patch;
+  if (path === '/' || path === '') throw new UnsupportedError('refusing to remove the root directory of a volume', { path: '/' });
+  const before = await pathState(fs, path);
+  if (before === 'absent') return result(patch, { outcome: 'already', targets: [{ path, before, after: 'absent' }] });
+  const expected = removeExpectText(expect);
+  if (before !== 'directory') {
+    if (before !== expected) throw refuse({ patch, path, found: before, expected });
+    await fs.unlink(path);
+    return result(patch, { outcome: 'applied', targets: [{ path, before, after: 'absent' }] });
+  }
+  const entries = await listTree(fs, path);
+  if (expect === 'directory') {
+    if (entries.length > 0) throw refuse({ patch, path, found: `a directory of ${entries.length} entries`, expected });
+    await fs.rmdir(path);
+    return result(patch, { outcome: 'applied', targets: [{ path, before, after: 'absent' }] });
+  }
+  const found = await treeState(fs, path);
+  if (found !== expected) throw refuse({ patch, path, found, expected });
+  // Children before their directories: the listing has parents first, so walk it backwards.
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const entry = entries[i] as (typeof entries)[number];
+    const full = `${path === '/' ? '' : path}/${entry.path}`;
+    if (entry.state === 'directory') await fs.rmdir(full);
+    else await fs.unlink(full);
+  }
+  await fs.rmdir(path);
+  return result(patch, { outcome: 'applied', targets: [{ path, before: found, after: 'absent' }] });
+}
+
+async function makeSymlinkPatch(fs: WritableFileSystem, patch: MakeSymlinkPatch): Promise<PatchResult> {
+  const before = await pathState(fs, patch.path);
+  const after = `symlink:${patch.target}`;
+  if (before === after) return result(patch, { outcome: 'already', targets: [{ path: patch.path, before, after }] });
+  const expected = expectedState(patch.expect);
+  if (before !== expected) throw refuse({ patch, path: patch.path, found: before, expected });
+  if (before !== 'absent') await fs.unlink(patch.path);
+  await ensureParents(fs, patch.path);
+  await fs.symlink(patch.target, patch.path, { uid: 0, gid: 0 });
+  return result(patch, { outcome: 'applied', targets: [{ path: patch.path, before, after }] });
+}
+
 export async function applyPatch(fs: WritableFileSystem, patch: Patch): Promise<PatchResult> {
   switch (patch.kind) {
     case 'write-file':
@@ -204,5 +269,11 @@ export async function applyPatch(fs: WritableFileSystem, patch: Patch): Promise<
       return maskUnitPatch(fs, patch);
     case 'disable-sysv':
       return disableSysvPatch(fs, patch);
+    case 'make-directory':
+      return makeDirectoryPatch(fs, patch);
+    case 'remove-path':
+      return removePathPatch(fs, patch);
+    case 'make-symlink':
+      return makeSymlinkPatch(fs, patch);
   }
 }

@@ -2,7 +2,7 @@
 
 import type { ConfigEdit } from './config-edit.js';
 import { maskPath, stopLinkPath } from './apply.js';
-import type { Expect, Patch } from './types.js';
+import type { Expect, Patch, RemoveExpect } from './types.js';
 
 function short(hash: string): string {
   return hash.slice(0, 12);
@@ -10,6 +10,13 @@ function short(hash: string): string {
 
 function expectText(expect: Expect): string {
   return expect === 'absent' ? 'expects it absent' : `expects sha256 ${short(expect.sha256)}…`;
+}
+
+function removeExpectText(expect: RemoveExpect): string {
+  if (expect === 'directory') return 'expects an empty directory';
+  if ('tree' in expect) return `expects a tree with listing hash ${short(expect.tree)}…`;
+  if ('symlink' in expect) return `expects a symlink to ${expect.symlink}`;
+  return expectText(expect);
 }
 
 function describeEdit(edit: ConfigEdit): string[] {
@@ -64,5 +71,11 @@ export function describePatch(patch: Patch): string {
       return `mask ${patch.unit}: ${on}${maskPath(patch.unit)} -> /dev/null (${expectText(patch.expect)})${why}`;
     case 'disable-sysv':
       return `disable sysv service ${patch.service}: ${patch.links.map((l) => `${on}${l.path} -> ${stopLinkPath(l.path)}`).join(', ')}${why}`;
+    case 'make-directory':
+      return `make directory ${on}${patch.path}${patch.mode !== undefined ? ` (mode ${patch.mode.toString(8).padStart(4, '0')})` : ''} (${patch.expect === 'absent' ? 'expects it absent' : 'expects it there'})${why}`;
+    case 'remove-path':
+      return `${patch.expect !== 'directory' && 'tree' in patch.expect ? 'remove the tree' : 'remove'} ${on}${patch.path} (${removeExpectText(patch.expect)})${why}`;
+    case 'make-symlink':
+      return `make symlink ${on}${patch.path} -> ${patch.target} (${expectText(patch.expect)})${why}`;
   }
 }

@@ -66,7 +66,44 @@ export interface DisableSysvPatch extends PatchBase {
   links: SysvLink[];
 }
 
-export type Patch = WriteFilePatch | DeleteFilePatch | EditConfigPatch | AppendInitramfsPatch | MaskUnitPatch | DisableSysvPatch;
+export interface MakeDirectoryPatch extends PatchBase {
+  kind: 'make-directory';
+  path: string;
+  /** 'absent' to create it, 'directory' when the plan saw it there already. The parent must exist (`mkdir -p` is one patch per level). */
+  expect: 'absent' | 'directory';
+  mode?: number;
+}
+
+/**
+ * What must be at the path before `remove-path` removes it: a regular file with this content,
+ * a symlink with this target, an empty directory, or (for `rm -r`) a directory tree whose
+ * listing hashes to `tree` (see treeState in state.ts).
+ */
+export type RemoveExpect = { sha256: string } | { symlink: string } | 'directory' | { tree: string };
+
+export interface RemovePathPatch extends PatchBase {
+  kind: 'remove-path';
+  path: string;
+  expect: RemoveExpect;
+}
+
+export interface MakeSymlinkPatch extends PatchBase {
+  kind: 'make-symlink';
+  path: string;
+  target: string;
+  expect: Expect;
+}
+
+export type Patch =
+  | WriteFilePatch
+  | DeleteFilePatch
+  | EditConfigPatch
+  | AppendInitramfsPatch
+  | MaskUnitPatch
+  | DisableSysvPatch
+  | MakeDirectoryPatch
+  | RemovePathPatch
+  | MakeSymlinkPatch;
 
 /** A file the patch left behind and its content hash ('absent' when removed; `symlink:` + target for links). */
 export interface PatchTarget {

@@ -165,7 +165,11 @@ export class ExtEngine {
       this.resumeClock(pending);
       // Keep the process alive while an operation is in flight; an idle worker must not.
       worker.ref();
-      const transfer = args.filter((a): a is Uint8Array => a instanceof Uint8Array).map((a) => a.buffer as ArrayBuffer);
+      // Only a buffer the array covers whole can be handed over: a view into a larger one (a
+      // Node Buffer slice, the pooled small-Buffer arena) would detach the caller's other data.
+      const transfer = args
+        .filter((a): a is Uint8Array => a instanceof Uint8Array && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.buffer instanceof ArrayBuffer)
+        .map((a) => a.buffer as ArrayBuffer);
       worker.postMessage({ kind: 'call', id, op, args }, transfer);
     });
   }

@@ -220,7 +220,7 @@ export class ExtWritableFileSystem extends ExtFileSystem implements WritableFile
     const fd = await this.engine.call<number>('openWrite', [normal, (options.mode ?? 0o644) & 0o7777], normal);
     try {
       for (let position = 0; position < data.length; position += CHUNK) {
-        const piece = data.slice(position, Math.min(data.length, position + CHUNK));
+        const piece = Uint8Array.prototype.slice.call(data, position, Math.min(data.length, position + CHUNK));
         await this.engine.call<number>('write', [fd, position, piece], normal);
       }
     } finally {

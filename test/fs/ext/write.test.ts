@@ -166,4 +166,28 @@ describe('ext writes on an overlay', () => {
     expect(error).toBeInstanceOf(UnsupportedError);
     expect(String(error)).toContain('incompat_0x100000');
   });
+
+  it('a Node Buffer view larger than one chunk is written whole and the caller keeps its bytes', async () => {
+    const image = join(dir, 'buffer-view.img');
+    makeFs({ kind: 'ext4', tree: join(dir, 'tree'), image, sizeMb: 32 });
+    const overlay = new OverlayDevice(await FileDevice.open(image));
+    const fs = await openExtWritable(overlay);
+    // A view into a larger ArrayBuffer, as Buffer.subarray and pooled Buffers are.
+    const arena = Buffer.alloc(1024 * 1024 + 300, 0x5a);
+    const view = arena.subarray(100, 100 + 700 * 1024);
+    await fs.writeFile('/view.bin', view);
+    expect(arena.buffer.byteLength).toBeGreaterThan(0);
+    expect(view.length).toBe(700 * 1024);
+    await fs.flush();
+    expect((await fs.readFile('/view.bin')).length).toBe(700 * 1024);
+    await fs.close();
+    const out = join(dir, 'buffer-view-written.img');
+    await materialise(overlay, out);
+    e2fsckClean(out);
+    const dumped = join(dir, 'view.bin');
+    run('debugfs', ['-R', `dump /view.bin ${dumped}`, out]);
+    const bytes = (await import('node:fs')).readFileSync(dumped);
+    expect(bytes.length).toBe(700 * 1024);
+    expect(bytes.every((b) => b === 0x5a)).toBe(true);
+  });
 });
