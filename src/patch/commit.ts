@@ -3,19 +3,22 @@
 //    untouched source (relative to the output, with its format recorded), as `qemu-img create
 //    -b SRC -F FMT` would make it;
 //  - standalone: a full image in a chosen format through the image writers;
-//  - in place (raw sources only): an undo journal of the old bytes is written and synced
-//    first, then the changed ranges, then fsync.
+//  - in place (raw and qcow2 sources): an undo journal of the old bytes of every range to be
+//    overwritten (and, for qcow2, the old file length) is written and synced first, then the
+//    image is written (qcow2: in phases, fsync after each), then read back.
 // Backed and standalone outputs go through writeDurably (partial name, fsync, rename).
 
 import { realpath } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
-import { WritableFileDevice } from '../io/file-device.js';
+import { FileDevice, WritableFileDevice } from '../io/file-device.js';
 import type { OverlayDevice } from '../io/overlay-device.js';
 import type { DiskImage } from '../image/types.js';
 import { writerByName } from '../image/convert.js';
 import { CorruptError, PreconditionError, UnsupportedError } from '../errors.js';
 import { writeDurably } from './durable.js';
-import { writeUndoJournal, type UndoHeader } from './undo-journal.js';
+import { writeUndoJournal, type JournalRange, type UndoHeader } from './undo-journal.js';
+import { planQcow2InPlace, type Qcow2InPlacePlan, type Qcow2InPlaceStats } from '../image/qcow2/in-place.js';
+import { openImage } from '../image/open.js';
 import { sha256Hex } from './hash.js';
 
 export type CommitMode =
@@ -25,6 +28,8 @@ export type CommitMode =
 
 export interface CommitProgress {
   onProgress?: (done: number, total: number) => void;
+  /** In place into a qcow2: called as each write phase begins ('data', 'L2 tables', …). */
+  onPhase?: (phase: string) => void;
 }
 
 export interface CommitOutcome {
@@ -35,6 +40,8 @@ export interface CommitOutcome {
   backing?: { filename: string; format: string };
   journalPath?: string;
   changedBytes: number;
+  /** In place into a qcow2: how the changed guest clusters were written. */
+  qcow2?: Qcow2InPlaceStats;
 }
 
 
@@ -107,26 +114,37 @@ export function defaultJournalPath(imagePath: string): string {
   return `${imagePath}.rehost-undo`;
 }
 
-export async function commitInPlace(args: { image: DiskImage; overlay: OverlayDevice; journalPath?: string } & CommitProgress): Promise<CommitOutcome & { journal: UndoHeader }> {
-  const { image, overlay } = args;
-  if (image.format === 'qcow2') {
-    throw new UnsupportedError(
-      'in-place commit to a qcow2 image is not supported yet: guest writes would need a qcow2 writer that allocates clusters and updates refcounts inside the existing file; commit to a backed qcow2 (the default) or --standalone instead',
-      { kind: 'qcow2 in place' },
-    );
-  }
+type InPlaceResult = CommitOutcome & { journal: UndoHeader };
+
+/**
+ * Writes the overlay's changes into the source image itself: raw by overwriting the changed
+ * ranges, qcow2 through the in-place planner (src/image/qcow2/in-place.ts). Either way the
+ * undo journal (old bytes of every range overwritten, the file's old length) is complete and
+ * synced before the first byte of the image is written, and the result is read back.
+ */
+export async function commitInPlace(args: { image: DiskImage; overlay: OverlayDevice; journalPath?: string } & CommitProgress): Promise<InPlaceResult> {
+  const { image } = args;
   const path = image.files[0];
-  if (image.format !== 'raw' || image.files.length !== 1 || image.backing !== undefined || path === undefined) {
-    throw new UnsupportedError(`in-place commit supports raw images only; this is ${image.format}`, { kind: 'in place' });
+  if (path === undefined || image.files.length !== 1 || image.details.container !== undefined) {
+    throw new UnsupportedError(`in-place commit needs a single-file raw or qcow2 image; this ${image.format} has ${image.files.length} file(s)`, { kind: 'in place' });
   }
+  if (image.format !== 'raw' && image.format !== 'qcow2') {
+    throw new UnsupportedError(`in-place commit supports raw and qcow2 images only; this is ${image.format}`, { kind: 'in place' });
+  }
+  if (image.format === 'raw' && image.backing !== undefined) throw new UnsupportedError('in-place commit to a raw image with a backing file is not supported', { kind: 'in place' });
   const journalPath = args.journalPath ?? defaultJournalPath(path);
   const exists = await realpath(journalPath).then(
     () => true,
     () => false,
   );
   if (exists) throw new PreconditionError(`an undo journal already exists at ${journalPath}; undo or remove it first`, { path: journalPath });
+  return image.format === 'qcow2' ? commitQcow2InPlace({ ...args, path, journalPath }) : commitRawInPlace({ ...args, path, journalPath });
+}
+
+async function commitRawInPlace(args: { image: DiskImage; overlay: OverlayDevice; path: string; journalPath: string } & CommitProgress): Promise<InPlaceResult> {
+  const { image, overlay, path, journalPath } = args;
   const ranges = await changedRanges(image, overlay);
-  const journal = await writeUndoJournal({ journalPath, imagePath: path, imageSize: image.device.size, ranges });
+  const journal = await writeUndoJournal({ journalPath, imagePath: path, format: 'raw', imageSize: image.device.size, ranges });
   const target = await WritableFileDevice.openExisting(path);
   try {
     if (target.size !== image.device.size) throw new PreconditionError(`${path} changed size while the transaction was open`, { path });
@@ -147,4 +165,91 @@ export async function commitInPlace(args: { image: DiskImage; overlay: OverlayDe
     await target.close();
   }
   return { mode: 'in-place', output: path, format: 'raw', journalPath, journal, changedBytes: ranges.reduce((s, r) => s + r.new.length, 0) };
+}
+
+async function commitQcow2InPlace(args: { image: DiskImage; overlay: OverlayDevice; path: string; journalPath: string } & CommitProgress): Promise<InPlaceResult> {
+  const { image, overlay, path, journalPath } = args;
+  const changed = (await changedRanges(image, overlay)).map((r) => ({ offset: r.offset, length: r.new.length }));
+  const source = await FileDevice.open(path);
+  let plan: Qcow2InPlacePlan;
+  let ranges: JournalRange[];
+  try {
+    plan = await planQcow2InPlace({ file: source, guest: overlay, changed, path });
+    ranges = await journalRanges({ plan, file: source });
+  } finally {
+    await source.close();
+  }
+  const journal = await writeUndoJournal({ journalPath, imagePath: path, format: 'qcow2', imageSize: plan.fileSize, committedSize: plan.committedSize, ranges });
+  const target = await WritableFileDevice.openExisting(path);
+  try {
+    if (target.size !== plan.fileSize) throw new PreconditionError(`${path} changed size while the transaction was open`, { path });
+    const total = plan.phases.reduce((sum, p) => sum + p.writes.reduce((s, w) => s + w.data.length, 0), 0);
+    let done = 0;
+    // Each phase is durable before the next begins: data before the refcounts that count it,
+    // refcounts before the L2/L1 entries that reference it (see in-place.ts).
+    for (const phase of plan.phases) {
+      args.onPhase?.(phase.name);
+      for (const write of phase.writes) {
+        await target.write(write.offset, write.data);
+        done += write.data.length;
+        args.onProgress?.(done, total);
+      }
+      await target.flush();
+    }
+  } finally {
+    await target.close();
+  }
+  await verifyGuestRanges({ path, overlay, changed, journalPath });
+  return { mode: 'in-place', output: path, format: 'qcow2', journalPath, journal, changedBytes: changed.reduce((s, r) => s + r.length, 0), qcow2: plan.stats };
+}
+
+/**
+ * The undo ranges of a plan: every write's part inside the old file length (beyond it, undo
+ * truncates), grouped by range, with the contents written there in order. Ranges written
+ * more than once (refcount blocks, the header) must coincide exactly; any other overlap is a
+ * planning error, refused before anything is written.
+ */
+async function journalRanges(args: { plan: Qcow2InPlacePlan; file: FileDevice }): Promise<JournalRange[]> {
+  const { plan, file } = args;
+  const byRange = new Map<string, { offset: number; length: number; written: Uint8Array[] }>();
+  for (const phase of plan.phases) {
+    for (const write of phase.writes) {
+      const end = Math.min(write.offset + write.data.length, plan.fileSize);
+      if (end <= write.offset) continue;
+      const key = `${write.offset}:${end - write.offset}`;
+      const entry = byRange.get(key) ?? { offset: write.offset, length: end - write.offset, written: [] };
+      entry.written.push(write.data.subarray(0, end - write.offset));
+      byRange.set(key, entry);
+    }
+  }
+  const sorted = [...byRange.values()].sort((a, b) => a.offset - b.offset);
+  for (let i = 1; i < sorted.length; i++) {
+    const previous = sorted[i - 1] as { offset: number; length: number };
+    const current = sorted[i] as { offset: number };
+    if (previous.offset + previous.length > current.offset) {
+      throw new CorruptError(`planned writes at ${previous.offset} and ${current.offset} overlap; nothing was written`, { structure: 'qcow2 in-place plan', offset: current.offset });
+    }
+  }
+  const out: JournalRange[] = [];
+  for (const range of sorted) {
+    const final = range.written[range.written.length - 1] as Uint8Array;
+    out.push({ offset: range.offset, old: await file.read(range.offset, range.length), new: final, states: range.written.slice(0, -1) });
+  }
+  return out;
+}
+
+/** Re-opens the image from scratch and checks every changed guest range reads as the overlay. */
+async function verifyGuestRanges(args: { path: string; overlay: OverlayDevice; changed: { offset: number; length: number }[]; journalPath: string }): Promise<void> {
+  const { path, overlay, changed, journalPath } = args;
+  const reopened = await openImage(path, { format: 'qcow2' });
+  try {
+    for (const range of changed) {
+      const expected = await overlay.read(range.offset, range.length);
+      if (Buffer.compare(await reopened.device.read(range.offset, range.length), expected) !== 0) {
+        throw new CorruptError(`guest bytes ${range.offset}+${range.length} of ${path} did not read back as written; undo with ${journalPath}`, { path, offset: range.offset });
+      }
+    }
+  } finally {
+    await reopened.close();
+  }
 }
