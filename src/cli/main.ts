@@ -17,7 +17,12 @@ const COMMANDS: Record<string, () => Promise<Registrar>> = {
   check: async () => (await import('./commands/check.js')).registerCheckCommands,
   inspect: async () => (await import('./commands/inspect.js')).registerInspectCommands,
   undo: async () => (await import('./commands/apply.js')).registerApplyCommands,
+  apply: async () => (await import('./commands/apply.js')).registerApplyCommands,
   audit: async () => (await import('./commands/audit.js')).registerAuditCommands,
+  plan: async () => (await import('./commands/plan.js')).registerPlanCommands,
+  'copy-in': async () => (await import('./commands/guest-write.js')).registerGuestWriteCommands,
+  mkdir: async () => (await import('./commands/guest-write.js')).registerGuestWriteCommands,
+  rm: async () => (await import('./commands/guest-write.js')).registerGuestWriteCommands,
 };
 
 // `rehost ls … | head` closes the pipe early; that is the reader's choice, not an error.

@@ -31,8 +31,19 @@ export function targetAdmitted(targets: string[] | undefined, lineage: string[])
   return included.some((id) => lineage.includes(id));
 }
 
+type FieldType = 'string' | 'number' | 'boolean' | 'string[]' | 'object' | 'object[]';
+
+const isObject = (v: unknown): boolean => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+function fieldOk(type: FieldType, v: unknown): boolean {
+  if (type === 'string[]') return Array.isArray(v) && v.every((x) => typeof x === 'string');
+  if (type === 'object[]') return Array.isArray(v) && v.every(isObject);
+  if (type === 'object') return isObject(v);
+  return typeof v === type;
+}
+
 /** Fields each patch kind must carry after its template is filled, with their JSON type. */
-const PATCH_FIELDS: Record<PlannedPatch['kind'], Record<string, 'string' | 'number' | 'string[]'>> = {
+const PATCH_FIELDS: Record<PlannedPatch['kind'], Record<string, FieldType>> = {
   'initramfs-add-modules': { kernel: 'string', initramfs: 'string', generator: 'string', modules: 'string[]', expectSize: 'number' },
   'initramfs-config-modules': { generator: 'string', path: 'string', modules: 'string[]' },
   'table-device': { path: 'string', format: 'string', line: 'number', from: 'string', to: 'string' },
@@ -40,6 +51,17 @@ const PATCH_FIELDS: Record<PlannedPatch['kind'], Record<string, 'string' | 'numb
   'remove-file': { path: 'string' },
   'pin-nic-name': { name: 'string', mac: 'string', via: 'string', path: 'string' },
   'disable-service': { service: 'string', via: 'string' },
+  'windows-install-driver': {
+    systemRoot: 'string', controlSet: 'string', service: 'string', driverSource: 'string', inf: 'string', files: 'object[]', hardwareIds: 'string[]',
+    classGuid: 'string', serviceParams: 'object', serviceValues: 'object[]', binding: 'string', arch: 'string',
+  },
+  'windows-service-start': { systemRoot: 'string', controlSet: 'string', service: 'string', start: 'number', clearStartOverride: 'boolean' },
+  'registry-values': { systemRoot: 'string', hive: 'string', key: 'string', values: 'object[]' },
+  'windows-firstboot': {
+    systemRoot: 'string', controlSet: 'string', systemDrive: 'string', pnputil: 'string', maxRetries: 'number', driverSource: 'string', drivers: 'object[]',
+    originalCmdLine: 'object', originalAutoReboot: 'object',
+  },
+  'windows-firstboot-script': { systemRoot: 'string', name: 'string', action: 'object', driverSource: 'string', files: 'object[]' },
 };
 
 function checkPatch(patch: Record<string, unknown>, rule: string): PlannedPatch {
@@ -48,7 +70,7 @@ function checkPatch(patch: Record<string, unknown>, rule: string): PlannedPatch 
   if (fields === undefined) throw new CorruptError(`rule ${rule}: unknown patch kind ${JSON.stringify(patch.kind)}`, { structure: 'rule patch', rule });
   for (const [name, type] of Object.entries({ volume: 'string', precondition: 'string', ...fields })) {
     const v = patch[name];
-    const ok = type === 'string[]' ? Array.isArray(v) && v.every((x) => typeof x === 'string') : typeof v === type;
+    const ok = fieldOk(type as FieldType, v);
     if (!ok) throw new CorruptError(`rule ${rule}: ${kind} patch field "${name}" should be ${type}, is ${JSON.stringify(v)}`, { structure: 'rule patch', rule });
   }
   return patch as unknown as PlannedPatch;

@@ -25,6 +25,7 @@ import type { KernelFacts } from '../linux/facts/kernels.js';
 import { namingScheme } from '../linux/facts/network-parsers.js';
 import { mapDevice, resolveGuestPath, type VolumeInfo } from './device-map.js';
 import type { EvaluationContext } from './evaluate.js';
+import type { WindowsPlanOptions } from './windows-context.js';
 
 export type LinuxOs = Extract<OperatingSystem, { type: 'linux' }>;
 
@@ -35,6 +36,8 @@ export interface PlanOptions {
   macs?: Record<string, string>;
   /** MACs of the VM's NICs from its descriptor (--vm), used when exactly one interface needs one. */
   vmMacs?: string[];
+  /** Windows guests: the --drivers source and the drivers it offers (windows-context.ts). */
+  windows?: WindowsPlanOptions;
 }
 
 export interface DerivedDevice {

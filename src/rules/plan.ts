@@ -10,6 +10,8 @@ import type { Inspection } from '../inspect/inspect.js';
 import { evaluate } from './evaluate.js';
 import { linuxContext, type LinuxOs, type PlanOptions } from './linux-context.js';
 import type { Plan, PlannedPatch, RulePack, RuleResult } from './types.js';
+import { windowsContext } from './windows-context.js';
+import { windowsFirstbootDerived, type FirstbootPlanInput } from './windows-firstboot-context.js';
 
 function patchKey(patch: PlannedPatch): string {
   const { rule: _rule, precondition: _precondition, ...rest } = patch;
@@ -52,13 +54,27 @@ export interface PlanForArgs {
   target: string;
   packs: RulePack[];
   options?: PlanOptions;
+  /** Windows: the first-boot inputs (state read from the guest, staged driver files, MACs). */
+  firstboot?: FirstbootPlanInput;
 }
 
 /** The plan for moving one OS of an inspected image to a target platform. */
 export function planFor(args: PlanForArgs): Plan {
   const os = pickOs(args.inspection, args.os);
   const target = platformById(args.catalog, args.target);
-  if (os.type !== 'linux') throw new UnsupportedError(`no rules for ${os.type} guests yet (root ${os.root})`, { root: os.root });
+  if (os.type === 'windows') {
+    const context = windowsContext({
+      os,
+      target,
+      platforms: args.catalog.platforms,
+      ...(args.options?.controllers !== undefined ? { controllers: args.options.controllers } : {}),
+      ...(args.options?.windows !== undefined ? { windows: args.options.windows } : {}),
+    });
+    // First boot (windows-firstboot-context.ts): only armed when the caller read the guest's first-boot state.
+    context.derived = { ...context.derived, ...windowsFirstbootDerived({ facts: os.facts, root: os.root, lineage: context.targetLineage, ...(args.firstboot !== undefined ? { input: args.firstboot } : {}) }) };
+    return assemblePlan({ os: os.root, target: target.id, results: evaluate({ packs: args.packs, context }) });
+  }
+  if ((os as { type: string }).type !== 'linux') throw new UnsupportedError(`no rules for ${(os as { type: string }).type} guests yet (root ${os.root})`, { root: os.root });
   const context = linuxContext({
     os: os as LinuxOs,
     volumes: args.inspection.volumes,

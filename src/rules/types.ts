@@ -6,6 +6,7 @@
 // checking the precondition against what it reads.
 
 import type { Severity } from '../fingerprint/types.js';
+import type { FirstbootAction, OriginalValue, PnputilMode } from '../windows/firstboot/types.js';
 
 /** A condition over the evaluation context (facts, target, derived, item). Paths are dotted. */
 export type Condition =
@@ -81,7 +82,89 @@ export type PlannedPatch =
   | (PlannedBase & { kind: 'remove-file'; path: string })
   /** Keep interface `name` for the NIC with `mac` on new hardware. */
   | (PlannedBase & { kind: 'pin-nic-name'; name: string; mac: string; via: 'systemd-link' | 'udev-rule'; path: string })
-  | (PlannedBase & { kind: 'disable-service'; service: string; via: 'systemd' | 'sysv' });
+  | (PlannedBase & { kind: 'disable-service'; service: string; via: 'systemd' | 'sysv' })
+  /** Windows: copy a driver from a driver source, create Services\<service> from its INF, bind the device IDs (CDD before Windows 8, DriverDatabase after). */
+  | (PlannedBase & WindowsInstallDriver)
+  /** Windows: set Services\<service>\Start and/or delete its StartOverride key (never deletes the service). */
+  | (PlannedBase & { kind: 'windows-service-start'; systemRoot: string; controlSet: string; service: string; start: number; clearStartOverride: boolean })
+  /** Windows: set values under one key of the SYSTEM or SOFTWARE hive (the key must exist). */
+  | (PlannedBase & { kind: 'registry-values'; systemRoot: string; hive: 'SYSTEM' | 'SOFTWARE'; key: string; values: RegistryValueSpec[] })
+  /** Windows: stage drivers in C:\Program Files\rehost\drivers (+ DevicePath) and arm the first-boot runner (Setup CmdLine). */
+  | (PlannedBase & WindowsFirstboot)
+  /** Windows: one optional first-boot script in C:\Program Files\rehost\scripts. */
+  | (PlannedBase & WindowsFirstbootScript);
+
+/** See src/windows/firstboot/runner.ts: the runner, its registry hook, and the staged driver set. */
+export interface WindowsFirstboot {
+  kind: 'windows-firstboot';
+  systemRoot: string;
+  controlSet: string;
+  /** The system volume's letter as Windows sees it ('C:'), for Setup\CmdLine. */
+  systemDrive: string;
+  pnputil: PnputilMode;
+  maxRetries: number;
+  /** The driver source the staged files come from ('' when nothing is staged). */
+  driverSource: string;
+  drivers: WindowsDriverFile[];
+  /** Values as the plan saw them (the runner puts them back). */
+  originalCmdLine: OriginalValue;
+  originalAutoReboot: OriginalValue;
+}
+
+/** See src/windows/firstboot/actions.ts. */
+export interface WindowsFirstbootScript {
+  kind: 'windows-firstboot-script';
+  systemRoot: string;
+  /** NNNN-name: the runner runs scripts in name order. */
+  name: string;
+  action: FirstbootAction;
+  /** '' unless `files` come from a driver source (the guest agent's MSI). */
+  driverSource: string;
+  files: WindowsDriverFile[];
+}
+
+/** One registry value to set: REG_BINARY data as hex, REG_QWORD as a decimal string. */
+export interface RegistryValueSpec {
+  name: string;
+  type: 'REG_SZ' | 'REG_EXPAND_SZ' | 'REG_MULTI_SZ' | 'REG_DWORD' | 'REG_QWORD' | 'REG_BINARY';
+  data: string | string[] | number;
+}
+
+/** Values to set under a key relative to another key (a service's INF AddReg: HKR = Services\<name>). */
+export interface RegistryKeyValues {
+  /** Relative key path ('' for the key itself, 'Parameters\\PnpInterface'). */
+  key: string;
+  values: RegistryValueSpec[];
+}
+
+/** A file of a driver source to copy into the guest, with the hash the plan saw. */
+export interface WindowsDriverFile {
+  /** The file's path inside the driver source ('/viostor/w10/amd64/viostor.sys'). */
+  source: string;
+  /** Path on the system volume ('/Windows/System32/drivers/viostor.sys'). */
+  dest: string;
+  sha256: string;
+  size: number;
+}
+
+export interface WindowsInstallDriver {
+  kind: 'windows-install-driver';
+  systemRoot: string;
+  controlSet: string;
+  service: string;
+  /** The driver source as given (--drivers: a directory or an ISO) and the INF inside it. */
+  driverSource: string;
+  inf: string;
+  files: WindowsDriverFile[];
+  /** Device IDs to bind, as the INF's Models lines write them ('PCI\\VEN_1AF4&DEV_1001&SUBSYS_00021AF4&REV_00'). */
+  hardwareIds: string[];
+  classGuid: string;
+  serviceParams: { type: number; start: number; errorControl: number; group?: string; imagePath: string; displayName?: string };
+  /** The INF's service AddReg, relative to the service key. */
+  serviceValues: RegistryKeyValues[];
+  binding: 'cdd' | 'driver-database';
+  arch: string;
+}
 
 export interface Plan {
   os: string;

@@ -6,12 +6,13 @@
 // "cannot"; apply would refuse); 2 an error (bad image, unknown platform, bad rule pack).
 
 import type { Command } from 'commander';
-import { loadCatalog } from '../../catalog/index.js';
+import { loadCatalog, platformById } from '../../catalog/index.js';
 import { readVmDescription } from '../../descriptors/index.js';
 import { PreconditionError } from '../../errors.js';
 import { inspectImage } from '../../inspect/index.js';
 import { loadRulePacks, planFor, type Plan, type PlannedPatch } from '../../rules/index.js';
 import { printJson, reportError } from '../output.js';
+import { windowsDriverCandidates } from '../../patch/realize/windows-driver-source.js';
 
 /** Exit code of `rehost plan` when some rule blocks the move. */
 export const PLAN_BLOCKED_EXIT = 3;
@@ -25,6 +26,7 @@ interface PlanOptions {
   vm?: string;
   catalog?: string[];
   disk?: string;
+  drivers?: string;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -56,6 +58,16 @@ export function describePlannedPatch(p: PlannedPatch): string {
       return `${p.volume}:${p.path}: ${p.name} ⇐ ${p.mac} (${p.via})`;
     case 'disable-service':
       return `${p.volume}: disable ${p.service} (${p.via})`;
+    case 'windows-install-driver':
+      return `${p.volume}: install ${p.service} from ${p.driverSource}${p.inf} (${p.files.map((f) => f.dest).join(', ')}; Services\\${p.service} Start ${p.serviceParams.start}; bind ${p.hardwareIds.join(', ')} via ${p.binding})`;
+    case 'windows-service-start':
+      return `${p.volume}: Services\\${p.service}: Start=${p.start}${p.clearStartOverride ? ', remove StartOverride' : ''}`;
+    case 'registry-values':
+      return `${p.volume}: ${p.hive}\\${p.key}: ${p.values.map((v) => `${v.name}=${JSON.stringify(v.data)} (${v.type})`).join(', ')}`;
+    case 'windows-firstboot':
+      return `${p.volume}: first-boot runner in Program Files\\rehost (pnputil ${p.pnputil}, ≤${p.maxRetries} retries), ${p.drivers.length} staged driver file(s)`;
+    case 'windows-firstboot-script':
+      return `${p.volume}: first-boot script ${p.name} (${p.action.type})`;
   }
 }
 
@@ -87,6 +99,7 @@ export function registerPlanCommands(program: Command): void {
     .option('--vm <descriptor>', "the VM's descriptor (.vmx, .ovf, .vbox, libvirt XML), for its NICs' MACs")
     .option('--catalog <dir>', 'add a directory of platform files (repeatable)', collect)
     .option('--disk <n>', 'which disk of a multi-disk image (OVA), from 0')
+    .option('--drivers <path>', 'Windows guests: a driver source (directory or ISO such as virtio-win.iso) for the target\'s boot drivers')
     .action(async (image: string, options: PlanOptions) => {
       try {
         const disk = options.disk === undefined ? undefined : Number(options.disk);
@@ -99,10 +112,14 @@ export function registerPlanCommands(program: Command): void {
         const plans: Plan[] = [];
         const skipped: string[] = [];
         for (const os of inspection.operatingSystems) {
-          if (os.type !== 'linux') {
-            skipped.push(`${os.root}: no rules for ${os.type} guests yet`);
+          if (os.type !== 'linux' && os.type !== 'windows') {
+            skipped.push(`${(os as { root: string }).root}: no rules for ${(os as { type: string }).type} guests yet`);
             continue;
           }
+          const windows =
+            os.type === 'windows' && options.drivers !== undefined
+              ? { windows: { driverSource: options.drivers, drivers: await windowsDriverCandidates({ driverSource: options.drivers, facts: os.facts, target: platformById(catalog, options.to as string) }) } }
+              : {};
           plans.push(
             planFor({
               inspection,
@@ -110,7 +127,7 @@ export function registerPlanCommands(program: Command): void {
               catalog,
               target: options.to as string,
               packs,
-              options: { ...(options.controller !== undefined ? { controllers: options.controller } : {}), macs, vmMacs },
+              options: { ...(options.controller !== undefined ? { controllers: options.controller } : {}), macs, vmMacs, ...windows },
             }),
           );
         }
