@@ -3,18 +3,21 @@
 // modules.builtin.alias.bin and modules.devname, following kmod's tools/depmod.c:
 // - module order: modules listed in modules.order first, in that order, then the others in
 //   the order given; a module's index in this order is its priority in the .bin files;
-// - symbol owners: each module's exports, a later module overriding an earlier owner;
+// - symbol owners: each module's exports; the first module in that order keeps a symbol
+//   (depmod_symbol_add uses hash_add_unique, so a later exporter is ignored);
 // - direct dependencies: owners of the module's undefined symbols, in symbol-table order
 //   (kmod resolves imports, not modinfo depends=); vmlinux symbols have no owner;
 // - ordering: a topological sort popping roots from a stack (modules nobody uses first),
 //   each module's direct dependencies then sorted by that order, and each modules.dep line
 //   listing all transitive dependencies sorted the same way;
 // - .bin keys: module names (dep), aliases with '-' → '_' outside [...] (alias), "symbol:"
-//   + name (symbols). Inserted in depmod's order, the .bin files come out byte-identical.
+//   + name (symbols). Inserted in depmod's order, the .bin files come out byte-identical;
+// - modules.symbols lists symbols in the iteration order of kmod's hash table (kmod-hash.ts).
 
 import { CorruptError } from '../../errors.js';
 import { normalizeAlias } from './alias.js';
 import { writeKmodIndex } from './index-writer.js';
+import { kmodHashOrder } from './kmod-hash.js';
 import { type ModuleInfo, moduleNameFromPath, parseModinfo } from './module-info.js';
 
 export interface DepmodModule {
@@ -89,7 +92,7 @@ function orderModules(input: DepmodInput): Mod[] {
 
 function resolveDependencies(mods: Mod[]): Map<string, Mod> {
   const owners = new Map<string, Mod>();
-  for (const mod of mods) for (const symbol of mod.info.exports) owners.set(symbol, mod);
+  for (const mod of mods) for (const symbol of mod.info.exports) if (!owners.has(symbol)) owners.set(symbol, mod);
   for (const mod of mods) {
     for (const imported of mod.info.imports) {
       const owner = owners.get(imported.name.startsWith('.') ? imported.name.slice(1) : imported.name);
@@ -166,7 +169,9 @@ export function depmod(input: DepmodInput): DepmodOutput {
   }
   const symbolLines: string[] = ['# Aliases for symbols, used by symbol_request().'];
   const symbolEntries: Array<{ key: string; value: string; priority: number }> = [];
-  for (const [symbol, owner] of owners) {
+  // depmod walks its symbol hash table (2048 buckets) to write both files.
+  for (const symbol of kmodHashOrder(owners.keys())) {
+    const owner = owners.get(symbol) as Mod;
     symbolLines.push(`alias symbol:${symbol} ${owner.name}`);
     symbolEntries.push({ key: `symbol:${symbol}`, value: owner.name, priority: owner.idx });
   }

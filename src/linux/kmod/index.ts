@@ -5,5 +5,6 @@ export { fnmatch } from './fnmatch.js';
 export { ElfFile, splitStrings, type ElfSection, type ElfSymbol } from './elf.js';
 export { readModuleInfo, parseModinfo, moduleNameFromPath, decompressModule, type ModuleInfo, type ModInfoEntry } from './module-info.js';
 export { normalizeAlias } from './alias.js';
+export { hashSuperfast, kmodHashOrder } from './kmod-hash.js';
 export { depmod, builtinIndex, builtinAliasIndex, type DepmodInput, type DepmodModule, type DepmodOutput } from './depmod.js';
 export { parseModulesDep, parseModulesAlias, parseModulesSymbols, parseModulesSoftdep, parsePathList, type DepLine, type AliasLine } from './text-files.js';
