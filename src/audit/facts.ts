@@ -1,4 +1,4 @@
-// The fleet-level facts of one VM, computed from its Inspection alone (no verdicts): which OS
+// The fleet-level facts of one VM, computed from its disks' lean facts alone (no verdicts): which OS
 // and version, and the migration risks an inspection can see by itself — a hibernated
 // Windows, BitLocker or LUKS volumes, static IP addresses, guest tools per hypervisor. The
 // summary counts these and the CSV/Markdown rows print them.
@@ -29,33 +29,20 @@ export function vmFacts(record: VmRecord): VmFacts {
   let bitlocker = false;
   let encryptedVolumes = false;
   for (const disk of record.disks) {
-    const inspection = disk.inspection;
-    if (!inspection) continue;
-    for (const volume of inspection.volumes) {
-      if (volume.filesystem.encrypted) encryptedVolumes = true;
-      if (volume.filesystem.kind === 'bitlocker') bitlocker = true;
+    const facts = disk.facts;
+    if (!facts) continue;
+    for (const volume of facts.volumes) {
+      if (volume.encrypted) encryptedVolumes = true;
+      if (volume.kind === 'bitlocker') bitlocker = true;
     }
-    for (const os of inspection.operatingSystems) {
+    for (const os of facts.operatingSystems) {
       oses.add(os.type);
-      if (os.type === 'windows') {
-        const f = os.facts;
-        distros.push([f.productName ?? 'Windows', f.majorVersion !== undefined ? `${f.majorVersion}.${f.minorVersion ?? 0}.${f.build ?? 0}` : undefined].filter(Boolean).join(' '));
-        if (f.unsafe.hibernationSignature !== undefined) hibernated = true;
-        if (f.unsafe.hiberbootEnabled) fastStartup = true;
-        if (f.unsafe.bitlocker) bitlocker = true;
-        for (const adapter of f.network) {
-          const tcpip = adapter.tcpip;
-          if (tcpip && tcpip.dhcp === false) staticIps.push(...tcpip.ipAddresses.filter((ip) => ip !== '' && ip !== '0.0.0.0'));
-        }
-        for (const tool of f.tools) tools.add(tool.platform);
-      } else {
-        const f = os.facts;
-        distros.push([f.distro.id ?? 'linux', f.distro.version].filter(Boolean).join(' '));
-        for (const config of f.network.configs) {
-          if (config.method === 'static') staticIps.push(...(config.addresses.length > 0 ? config.addresses : [config.name ?? config.file]));
-        }
-        for (const tool of f.guestTools) tools.add(tool.hypervisor);
-      }
+      distros.push(os.distro);
+      if (os.hibernated) hibernated = true;
+      if (os.fastStartup) fastStartup = true;
+      if (os.bitlocker) bitlocker = true;
+      staticIps.push(...os.staticIps);
+      for (const tool of os.guestTools) tools.add(tool);
     }
   }
   const os = oses.size > 0 ? [...oses].sort().join('+') : record.error ? 'error' : 'none';

@@ -1,6 +1,6 @@
 // Fleet audit: many VMs inspected in a worker pool, one output directory, shards and merge.
 
-export type { AuditVm, AuditDisk, VmRecord, DiskRecord, ErrorJson, SourceStamp } from './types.js';
+export type { AuditVm, AuditDisk, VmRecord, DiskRecord, ErrorJson, SourceStamp, InspectedVm } from './types.js';
 export { AUDIT_SCHEMA_VERSION } from './types.js';
 export { discoverFleet, commonDirectory, type Discovery } from './discover.js';
 export { classifyFile, type FileKind } from './classify.js';
@@ -16,3 +16,5 @@ export { mergeAudits, type MergeOptions, type MergeResult } from './merge.js';
 export { fingerprintRecord } from './fingerprint-vm.js';
 export { fleetVerdicts, vmVerdicts, vmActivationRisk, recordTargets, FINGERPRINT_EXTENSION, type FleetVerdicts, type VmVerdict } from './verdict-summary.js';
 export { renderFleetHtml } from './html.js';
+export { diskFacts, osBrief, fingerprintBrief, type DiskFacts, type OsBrief, type OsFingerprintBrief, type VerdictBrief, type VolumeBrief } from './lean.js';
+export { readInspections, writeInspections, inspectionFile, type DiskInspections } from './inspections.js';

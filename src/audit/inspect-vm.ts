@@ -1,6 +1,8 @@
 // Inspects one VM of the fleet: its descriptor (when it has one) and each of its disks, each
 // disk read through a CountingDevice so the row says how many guest bytes inspection needed.
 // A disk that fails becomes a DiskRecord with its error; nothing here throws for bad input.
+// The record carries each disk's lean facts (lean.ts); the full Inspections come back beside
+// it for the fingerprint and the inspection side file.
 
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -12,7 +14,9 @@ import { readOvaPackage } from '../image/ova/index.js';
 import { CorruptError } from '../errors.js';
 import { errorJson } from './error-json.js';
 import { keyOf } from './vm-id.js';
-import { AUDIT_SCHEMA_VERSION, type AuditVm, type DiskRecord, type ErrorJson, type SourceStamp, type VmRecord } from './types.js';
+import { diskFacts } from './lean.js';
+import type { DiskInspections } from './inspections.js';
+import { AUDIT_SCHEMA_VERSION, type AuditVm, type DiskRecord, type ErrorJson, type InspectedVm, type SourceStamp } from './types.js';
 
 export interface InspectVmOptions {
   vm: AuditVm;
@@ -20,12 +24,12 @@ export interface InspectVmOptions {
   initramfs?: 'read' | 'skip';
 }
 
-export async function inspectVm(options: InspectVmOptions): Promise<VmRecord> {
+export async function inspectVm(options: InspectVmOptions): Promise<InspectedVm> {
   const { vm, root } = options;
   const started = performance.now();
   const files = new Set<string>();
   if (vm.descriptorPath !== undefined) files.add(vm.descriptorPath);
-  let descriptor: VmRecord['descriptor'];
+  let descriptor: InspectedVm['record']['descriptor'];
   let error: ErrorJson | undefined = vm.error;
   if (vm.descriptorPath !== undefined && vm.error === undefined) {
     try {
@@ -36,6 +40,7 @@ export async function inspectVm(options: InspectVmOptions): Promise<VmRecord> {
     }
   }
   const disks: DiskRecord[] = [];
+  const inspections: DiskInspections = [];
   if (vm.error === undefined) {
     for (const disk of vm.disks) {
       files.add(disk.path);
@@ -53,15 +58,17 @@ export async function inspectVm(options: InspectVmOptions): Promise<VmRecord> {
           wrapDevice: (device) => (counter.device = new CountingDevice(device)),
         });
         for (const layer of inspection.image ?? []) for (const file of layer.files) files.add(resolve(file));
-        disks.push({ ...base, virtualSize: inspection.image?.[0]?.virtualSize ?? counter.device?.size ?? 0, bytesRead: counter.device?.bytesRead ?? 0, reads: counter.device?.reads ?? 0, inspection });
+        disks.push({ ...base, virtualSize: inspection.image?.[0]?.virtualSize ?? counter.device?.size ?? 0, bytesRead: counter.device?.bytesRead ?? 0, reads: counter.device?.reads ?? 0, facts: diskFacts(inspection) });
+        inspections.push(inspection);
       } catch (caught) {
         const failure = errorJson(caught);
         error ??= failure;
         disks.push({ ...base, ...(counter.device ? { virtualSize: counter.device.size } : {}), bytesRead: counter.device?.bytesRead ?? 0, reads: counter.device?.reads ?? 0, error: failure });
+        inspections.push(null);
       }
     }
   }
-  return {
+  const record = {
     schemaVersion: AUDIT_SCHEMA_VERSION,
     id: vm.id,
     key: vm.key,
@@ -75,6 +82,7 @@ export async function inspectVm(options: InspectVmOptions): Promise<VmRecord> {
     sources: await stampSources({ root, files: [...files] }),
     timing: { durationMs: Math.round(performance.now() - started) },
   };
+  return { record, inspections };
 }
 
 /** The OVF inside an OVA, read as a VM description. */

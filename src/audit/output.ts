@@ -1,5 +1,6 @@
 // The audit output directory: vms/<id>.json (one VmRecord each), fleet.json (the summary),
-// fleet.csv, fleet.md, fleet.html, and run.json (timings of this run: the only file that is not a
+// vms/<id>.inspection.json.gz (its full inspections, inspections.ts), fleet.csv, fleet.md,
+// fleet.html, and run.json (timings of this run: the only file that is not a
 // function of the records). Records are written with sorted-by-construction fields and a
 // trailing newline so equal records are equal bytes.
 
@@ -48,10 +49,15 @@ export async function listRecordIds(outDir: string): Promise<string[]> {
   return names.filter((n) => RECORD_FILE.test(n)).map((n) => n.slice(0, 16)).sort();
 }
 
-/** Removes records of VMs that are not part of this run (an earlier run's, another shard's). */
+const VM_FILE = /^([0-9a-f]{16})\.(json|inspection\.json\.gz)(\.tmp)?$/;
+
+/** Removes records and inspection files of VMs that are not part of this run (an earlier
+ *  run's, another shard's), and temporary files a killed run left. */
 export async function pruneRecords(args: { outDir: string; keep: Set<string> }): Promise<void> {
-  for (const id of await listRecordIds(args.outDir)) {
-    if (!args.keep.has(id)) await rm(join(args.outDir, 'vms', `${id}.json`));
+  const names = await readdir(join(args.outDir, 'vms')).catch(() => [] as string[]);
+  for (const name of names) {
+    const match = VM_FILE.exec(name);
+    if (match && (!args.keep.has(match[1] as string) || match[3] !== undefined)) await rm(join(args.outDir, 'vms', name), { force: true });
   }
 }
 

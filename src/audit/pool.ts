@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { join, dirname } from 'node:path';
 import { stampSources } from './inspect-vm.js';
 import { timeoutError } from './error-json.js';
-import { AUDIT_SCHEMA_VERSION, type AuditVm, type ErrorJson, type VmRecord } from './types.js';
+import { AUDIT_SCHEMA_VERSION, type AuditVm, type ErrorJson, type InspectedVm, type VmRecord } from './types.js';
 import type { WorkerReply, WorkerRequest } from './protocol.js';
 import { keyOf } from './vm-id.js';
 
@@ -22,7 +22,7 @@ export interface PoolOptions {
   timeoutSeconds: number;
   initramfs?: 'read' | 'skip';
   /** Called once per VM as it finishes, in completion order. */
-  onRecord(record: VmRecord): Promise<void> | void;
+  onRecord(result: InspectedVm): Promise<void> | void;
 }
 
 /** Where the compiled worker is: beside this module in dist/, or dist/ when run from src/ (tests). */
@@ -50,8 +50,8 @@ export async function runPool(options: PoolOptions): Promise<void> {
           await worker.terminate();
           worker = undefined;
         }
-        const record = outcome.kind === 'record' ? outcome.record : await failedRecord({ vm, root: options.root, error: outcome.error, durationMs: performance.now() - started });
-        await options.onRecord(record);
+        const result = outcome.kind === 'record' ? outcome.result : { record: await failedRecord({ vm, root: options.root, error: outcome.error, durationMs: performance.now() - started }), inspections: vm.disks.map(() => null) };
+        await options.onRecord(result);
       }
     } finally {
       await worker?.terminate();
@@ -60,7 +60,7 @@ export async function runPool(options: PoolOptions): Promise<void> {
   await Promise.all(Array.from({ length: jobs }, lane));
 }
 
-type Outcome = { kind: 'record'; record: VmRecord } | { kind: 'failed'; error: ErrorJson };
+type Outcome = { kind: 'record'; result: InspectedVm } | { kind: 'failed'; error: ErrorJson };
 
 function runOne(args: { worker: Worker; request: WorkerRequest; timeoutSeconds: number }): Promise<Outcome> {
   const { worker, request } = args;
@@ -74,7 +74,7 @@ function runOne(args: { worker: Worker; request: WorkerRequest; timeoutSeconds: 
     };
     const onMessage = (reply: WorkerReply): void => {
       if (reply.seq !== request.seq) return;
-      if ('record' in reply) finish({ kind: 'record', record: reply.record });
+      if ('result' in reply) finish({ kind: 'record', result: reply.result });
       else finish({ kind: 'failed', error: { name: 'Error', code: 'INTERNAL', message: reply.failure.split('\n')[0] ?? 'worker failure' } });
     };
     const onError = (error: Error): void => finish({ kind: 'failed', error: { name: error.name, code: 'INTERNAL', message: `worker failed: ${error.message}` } });

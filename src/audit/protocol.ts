@@ -1,6 +1,6 @@
 // Messages between the fleet pool and its worker threads (structured-clone safe).
 
-import type { AuditVm, VmRecord } from './types.js';
+import type { AuditVm, InspectedVm } from './types.js';
 
 export interface WorkerRequest {
   seq: number;
@@ -9,4 +9,4 @@ export interface WorkerRequest {
   initramfs?: 'read' | 'skip';
 }
 
-export type WorkerReply = { seq: number; record: VmRecord } | { seq: number; failure: string };
+export type WorkerReply = { seq: number; result: InspectedVm } | { seq: number; failure: string };

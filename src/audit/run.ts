@@ -13,6 +13,8 @@ import { sortRecords, type FleetSummary, type SummaryExtension } from './summary
 import type { VmRecord } from './types.js';
 import type { Catalog } from '../catalog/index.js';
 import { fingerprintRecord } from './fingerprint-vm.js';
+import { readInspections, writeInspections } from './inspections.js';
+import { AUDIT_SCHEMA_VERSION, type InspectedVm } from './types.js';
 import { FINGERPRINT_EXTENSION } from './verdict-summary.js';
 
 export const DEFAULT_VM_TIMEOUT_SECONDS = 300;
@@ -65,14 +67,17 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
   await pruneRecords({ outDir: options.outDir, keep: new Set(vms.map((vm) => vm.id)) });
 
   const print = options.fingerprint;
-  const withPrint = (record: VmRecord): VmRecord => (print ? fingerprintRecord({ record, catalog: print.catalog, targets: print.targets }) : record);
+  const withPrint = ({ record, inspections }: InspectedVm): VmRecord => (print ? fingerprintRecord({ record, inspections, catalog: print.catalog, targets: print.targets }) : record);
   const extensions = [...(print ? [FINGERPRINT_EXTENSION] : []), ...(options.extensions ?? [])];
   const records: VmRecord[] = [];
   const pending = [];
   for (const vm of vms) {
     const previous = options.resume ? await readRecord(options.outDir, vm.id) : undefined;
-    if (previous && previous.key === vm.key && !(previous.error && RETRIED_CODES.has(previous.error.code)) && (await stampsMatch({ root: discovery.root, sources: previous.sources }))) {
-      const current = withPrint(previous);
+    const reusable = previous && previous.schemaVersion === AUDIT_SCHEMA_VERSION && previous.key === vm.key && !(previous.error && RETRIED_CODES.has(previous.error.code)) && (await stampsMatch({ root: discovery.root, sources: previous.sources }));
+    // Re-fingerprinting needs the full inspections: without the side file the VM is read again.
+    const inspections = reusable && print ? await readInspections({ outDir: options.outDir, id: vm.id, disks: previous.disks.length }) : undefined;
+    if (reusable && (inspections || !print)) {
+      const current = withPrint({ record: previous, inspections: inspections ?? [] });
       // Rewritten only when the fingerprint changed (other --to): an unchanged record keeps its mtime.
       if (serialise(current) !== serialise(previous)) await writeRecord(options.outDir, current);
       records.push(current);
@@ -91,6 +96,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
     ...(options.initramfs !== undefined ? { initramfs: options.initramfs } : {}),
     onRecord: async (inspected) => {
       const record = withPrint(inspected);
+      await writeInspections({ outDir: options.outDir, id: record.id, inspections: inspected.inspections });
       await writeRecord(options.outDir, record);
       records.push(record);
       bytesRead += record.bytesRead;

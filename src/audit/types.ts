@@ -4,10 +4,11 @@
 // equals a single run once `timing` is set aside.
 
 import type { VmDescription } from '../descriptors/index.js';
-import type { Inspection } from '../inspect/index.js';
-import type { OsFingerprint } from '../fingerprint/index.js';
+import type { DiskFacts, OsFingerprintBrief } from './lean.js';
+import type { DiskInspections } from './inspections.js';
 
-export const AUDIT_SCHEMA_VERSION = 1;
+/** 2: lean records (facts and fingerprint briefs; full inspections in a side file). */
+export const AUDIT_SCHEMA_VERSION = 2;
 
 /** A RehostError's JSON form, or the same shape made from any other error. */
 export interface ErrorJson {
@@ -56,9 +57,10 @@ export interface DiskRecord {
   /** Bytes the inspection read from the guest device. */
   bytesRead: number;
   reads: number;
-  inspection?: Inspection;
+  /** The key facts of the disk's inspection (lean.ts); the whole Inspection is in the side file. */
+  facts?: DiskFacts;
   /** One per OS of the inspection, against the record's `targets` (set on the main thread). */
-  fingerprint?: OsFingerprint[];
+  fingerprint?: OsFingerprintBrief[];
   error?: ErrorJson;
 }
 
@@ -80,4 +82,10 @@ export interface VmRecord {
   sources: SourceStamp[];
   /** The only part that differs between two runs over the same files. */
   timing: { durationMs: number };
+}
+
+/** What a worker returns for one VM: its record (no fingerprint yet) and each disk's full Inspection. */
+export interface InspectedVm {
+  record: VmRecord;
+  inspections: DiskInspections;
 }

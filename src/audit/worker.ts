@@ -10,7 +10,7 @@ const port = parentPort;
 if (port) {
   port.on('message', (request: WorkerRequest) => {
     void inspectVm({ vm: request.vm, root: request.root, ...(request.initramfs !== undefined ? { initramfs: request.initramfs } : {}) }).then(
-      (record) => port.postMessage({ seq: request.seq, record } satisfies WorkerReply),
+      (result) => port.postMessage({ seq: request.seq, result } satisfies WorkerReply),
       (error: unknown) => port.postMessage({ seq: request.seq, failure: String((error as Error)?.stack ?? error) } satisfies WorkerReply),
     );
   });

@@ -4,31 +4,40 @@
 // monolithicFlat vmdk whose extent must not become a VM), an OVA with two disks (GNU tar and
 // a hand-written OVF), and files that are not images (text, random bytes). With `windows`:
 // test Windows disks made from the corpus hives (test/windows/volume.ts), one of them
-// hibernated, and a disk whose only partition is BitLocker-encrypted.
+// hibernated, and a disk whose only partition is BitLocker-encrypted. Always: a LUKS2 disk
+// (cryptsetup) and a LUKS-encrypted qcow2 (qemu-img). With `lab`: the real Debian lab
+// guests (test/linux/facts/lab-guest.ts: VMware initramfs-tools, VMware dracut, KVM
+// initramfs-tools) as qcow2 overlays over their cached raw disks, a full vmdk conversion
+// described by a .vmx with a second (blank) disk, a full vhdx conversion, and an .ovf naming
+// two disks (one guest's overlay, in another directory, and a blank one).
 
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { run } from '../helpers/tools.js';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { requireTool, run } from '../helpers/tools.js';
 import { buildWindowsDisk } from '../windows/volume.js';
 import { CASES } from '../windows/cases.js';
+import { labGuest } from '../linux/facts/lab-guest.js';
 
 export const EXAMPLE = new URL('../../fixtures/example/debian-mini.qcow2', import.meta.url).pathname;
 
 export interface TestFleet {
   dir: string;
   /** VM key → what the test expects: disk count and error code (undefined: inspects fine). */
-  /** os: the operating systems each disk holds (default ['linux']). */
-  expected: Record<string, { kind: string; disks: number; error?: string; maxBytesRead?: number; os?: string[] }>;
+  /** os: the operating systems each disk holds (default ['linux']); diskOs: per disk, when they differ. */
+  expected: Record<string, { kind: string; disks: number; error?: string; maxBytesRead?: number; os?: string[]; diskOs?: string[][] }>;
 }
 
 function qemuImg(args: string[]): void {
   run('qemu-img', args);
 }
 
-export function buildFleet(root: string, options: { windows?: boolean } = {}): TestFleet {
+export async function buildFleet(root: string, options: { windows?: boolean; lab?: boolean } = {}): Promise<TestFleet> {
   const dir = join(root, 'fleet');
+  // The lab's two full conversions run in the background while the rest is built.
+  const lab = options.lab ? startLab(join(dir, 'lab')) : undefined;
   for (const sub of ['lone', 'bad', 'vmx', 'ova-src', 'ova', 'nested/deeper']) mkdirSync(join(dir, sub), { recursive: true });
   copyFileSync(EXAMPLE, join(dir, 'lone', 'debian.qcow2'));
   qemuImg(['convert', '-O', 'vhdx', EXAMPLE, join(dir, 'lone', 'debian.vhdx')]);
@@ -55,7 +64,27 @@ export function buildFleet(root: string, options: { windows?: boolean } = {}): T
   writeFileSync(join(dir, 'ova-src', 'two.ovf'), OVF);
   run('tar', ['--format=ustar', '-cf', join(dir, 'ova', 'two.ova'), '-C', join(dir, 'ova-src'), 'two.ovf', 'disk1.vmdk', 'disk2.vmdk']);
 
+  // Encrypted images: a LUKS2 disk (inspects, no OS, an encrypted volume) and a qcow2 whose
+  // payload is LUKS-encrypted (a row with UNSUPPORTED).
+  requireTool('cryptsetup');
+  mkdirSync(join(dir, 'encrypted'));
+  const luks = join(dir, 'encrypted', 'luks.img');
+  execFileSync('truncate', ['-s', '24M', luks]);
+  run('cryptsetup', ['luksFormat', '-q', '--type', 'luks2', '--pbkdf', 'pbkdf2', '--pbkdf-force-iterations', '1000', '--key-file', '-', luks], { input: 'hunter2' });
+  // qemu-img times its PBKDF to pick an iteration count and gives up ("Unable to get accurate
+  // CPU usage") now and then on a loaded machine: a few tries.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      qemuImg(['create', '-q', '--object', 'secret,id=sec0,data=hunter2', '-f', 'qcow2', '-o', 'encrypt.format=luks,encrypt.key-secret=sec0,encrypt.iter-time=50', join(dir, 'encrypted', 'luks.qcow2'), '64M']);
+      break;
+    } catch (error) {
+      if (attempt >= 5 || !String(error).includes('accurate CPU usage')) throw error;
+    }
+  }
+
   const expected: TestFleet['expected'] = {
+      'encrypted/luks.img': { kind: 'image', disks: 1, os: [] },
+      'encrypted/luks.qcow2': { kind: 'image', disks: 1, error: 'UNSUPPORTED' },
       'lone/debian.qcow2': { kind: 'image', disks: 1 },
       'lone/debian.vhdx': { kind: 'image', disks: 1 },
       'nested/deeper/debian.img': { kind: 'image', disks: 1 },
@@ -92,8 +121,44 @@ export function buildFleet(root: string, options: { windows?: boolean } = {}): T
     expected['windows/win10-hibernated.vhdx'] = { kind: 'image', disks: 1, os: ['windows'], maxBytesRead: hiveBytes(win10.dir) + METADATA_ALLOWANCE };
     expected['windows/bitlocker.img'] = { kind: 'image', disks: 1, os: [] };
   }
+  if (lab) Object.assign(expected, await lab);
   return { dir, expected };
 }
+
+/** The lab-guest part of the fleet (see the header); resolves to its expected VMs. */
+async function startLab(dir: string): Promise<TestFleet['expected']> {
+  const lab = { 'vmware-itools': labGuest('initramfs-tools'), 'vmware-dracut': labGuest('dracut'), 'kvm-itools': labGuest('initramfs-tools', { source: 'kvm' }) };
+  const guests = { 'vmware-itools': lab['vmware-itools'].disk, 'vmware-dracut': lab['vmware-dracut'].disk, 'kvm-itools': lab['kvm-itools'].disk };
+  // With --initramfs read the initramfs is read whole (the verdicts need its module list);
+  // beyond it only filesystem metadata, /etc, /boot and the module tree's indexes.
+  const limit = (name: keyof typeof lab): number => statSync(join(lab[name].dir, 'initrd.img')).size + LAB_METADATA_ALLOWANCE;
+  for (const sub of ['qcow2', 'esx', 'hyperv', 'ovf']) mkdirSync(join(dir, sub), { recursive: true });
+  const overlay = (base: string, path: string): void => qemuImg(['create', '-q', '-f', 'qcow2', '-b', base, '-F', 'raw', path]);
+  for (const [name, disk] of Object.entries(guests)) overlay(disk, join(dir, 'qcow2', `${name}.qcow2`));
+  // The two full conversions (~1 GB of guest data each) are what makes the lab part slow:
+  // started here, awaited at the end.
+  const converting = Promise.all([
+    promisify(execFile)('qemu-img', ['convert', '-O', 'vmdk', guests['vmware-dracut'], join(dir, 'esx', 'esx-dracut.vmdk')]),
+    promisify(execFile)('qemu-img', ['convert', '-O', 'vhdx', guests['kvm-itools'], join(dir, 'hyperv', 'kvm-itools.vhdx')]),
+  ]);
+  qemuImg(['create', '-q', '-f', 'vmdk', join(dir, 'esx', 'esx-data.vmdk'), '64M']);
+  writeFileSync(join(dir, 'esx', 'esx.vmx'), VMX.replace('displayName = "web"', 'displayName = "esx-dracut"').replace('web-0.vmdk', 'esx-dracut.vmdk').replace('web-1.vmdk', 'esx-data.vmdk'));
+  // The appliance's OS disk is the VMware initramfs-tools guest's overlay: that file is then
+  // a disk of this VM, not a VM of its own.
+  qemuImg(['create', '-q', '-f', 'qcow2', join(dir, 'ovf', 'appliance-data.qcow2'), '64M']);
+  writeFileSync(join(dir, 'ovf', 'appliance.ovf'), OVF.replace('disk1.vmdk', '../qcow2/vmware-itools.qcow2').replace('disk2.vmdk', 'appliance-data.qcow2').replace(/two-disks/g, 'appliance').replace(/ovf:capacity="64"/, 'ovf:capacity="2048"'));
+  await converting;
+  const linux = (name: keyof typeof lab) => ({ kind: 'image', disks: 1, os: ['linux'], maxBytesRead: limit(name) });
+  return {
+    'lab/qcow2/vmware-dracut.qcow2': linux('vmware-dracut'),
+    'lab/qcow2/kvm-itools.qcow2': linux('kvm-itools'),
+    'lab/hyperv/kvm-itools.vhdx': linux('kvm-itools'),
+    'lab/esx/esx.vmx': { kind: 'descriptor', disks: 2, diskOs: [['linux'], []], maxBytesRead: limit('vmware-dracut') },
+    'lab/ovf/appliance.ovf': { kind: 'descriptor', disks: 2, diskOs: [['linux'], []], maxBytesRead: limit('vmware-itools') },
+  };
+}
+
+const LAB_METADATA_ALLOWANCE = 32 * 1024 * 1024;
 
 /** Filesystem metadata, boot files and the registry's own reads beyond the hive files. */
 const METADATA_ALLOWANCE = 8 * 1024 * 1024;

@@ -1,10 +1,13 @@
-// The pure parts of the audit: shard parsing and split, fleet root, keys, CSV quoting, and
-// the summary's extension point.
+// The pure parts of the audit: shard parsing and split, fleet root, keys, CSV quoting, the
+// summary's extension point, fleet.html escaping, and the inspection side files (including
+// files that must be refused).
 
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { run, tempDir } from '../helpers/tools.js';
-import { commonDirectory, fleetVerdicts, inShard, keyOf, mergeAudits, parseFormats, parseShard, renderCsv, renderFleetHtml, summarise, vmId, vmVerdicts, FINGERPRINT_EXTENSION, type VmRecord } from '../../src/audit/index.js';
+import { inspectionFile, readInspections, writeInspections, commonDirectory, fleetVerdicts, inShard, keyOf, mergeAudits, parseFormats, parseShard, renderCsv, renderFleetHtml, summarise, vmId, vmVerdicts, FINGERPRINT_EXTENSION, type VmRecord } from '../../src/audit/index.js';
 import type { FunctionVerdict, OsFingerprint, VerdictKind } from '../../src/fingerprint/index.js';
 
 function record(key: string, extra: Partial<VmRecord> = {}): VmRecord {
@@ -86,8 +89,33 @@ describe('verdicts per VM and per fleet', () => {
   it('escapes names in fleet.html', () => {
     const vm = printed('<img src=x onerror=alert(1)>.img', [['a', 'boot-storage', 'boots']]);
     const html = renderFleetHtml({ vms: [vm], summary: summarise([vm], [FINGERPRINT_EXTENSION]) });
+    // Names reach the page only inside the JSON data (with '<' and '>' escaped) and through
+    // textContent in the script, never as markup.
     expect(html).not.toContain('<img');
-    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;.img');
+    expect(html).toContain('\\u003cimg src=x onerror=alert(1)\\u003e.img');
+    // A key that tries to close the data element stays inside it.
+    const closing = printed('</script><script>alert(1)</script>.img', [['a', 'boot-storage', 'boots']]);
+    const page = renderFleetHtml({ vms: [closing], summary: summarise([closing], [FINGERPRINT_EXTENSION]) });
+    expect(page.match(/<\/script>/g)?.length).toBe(2);
+    const data = /<script type="application\/json" id="fleet-data">(.*?)<\/script>/s.exec(page)?.[1] ?? '';
+    expect(JSON.parse(data).rows[0].k).toBe('</script><script>alert(1)</script>.img');
+  });
+});
+
+describe('inspection files', () => {
+  it('read back what was written, and refuse files that do not fit the record', async () => {
+    const dir = tempDir('rehost-audit-units-');
+    mkdirSync(join(dir, 'vms'));
+    const inspection = { schemaVersion: 1, volumes: [], operatingSystems: [], warnings: [] };
+    await writeInspections({ outDir: dir, id: '0123456789abcdef', inspections: [inspection, null] });
+    expect(await readInspections({ outDir: dir, id: '0123456789abcdef', disks: 2 })).toEqual([inspection, null]);
+    // Another disk count, a missing file, bytes that are not gzip, gzip that is not an array.
+    expect(await readInspections({ outDir: dir, id: '0123456789abcdef', disks: 1 })).toBeUndefined();
+    expect(await readInspections({ outDir: dir, id: 'fedcba9876543210', disks: 2 })).toBeUndefined();
+    writeFileSync(inspectionFile(dir, 'fedcba9876543210'), 'not gzip');
+    expect(await readInspections({ outDir: dir, id: 'fedcba9876543210', disks: 2 })).toBeUndefined();
+    writeFileSync(inspectionFile(dir, 'fedcba9876543210'), gzipSync('{"a":1}'));
+    expect(await readInspections({ outDir: dir, id: 'fedcba9876543210', disks: 1 })).toBeUndefined();
   });
 });
 

@@ -14,9 +14,9 @@ import { buildFleet, type TestFleet } from '../audit/fleet.js';
 let work: string;
 let fleet: TestFleet;
 
-beforeAll(() => {
+beforeAll(async () => {
   work = tempDir('rehost-audit-fuzz-');
-  fleet = buildFleet(work);
+  fleet = await buildFleet(work);
 }, 60_000);
 
 describe('fuzz audit', () => {
@@ -38,7 +38,7 @@ describe('fuzz audit', () => {
           for (const vm of discovery.vms) {
             let record;
             try {
-              record = await inspectVm({ vm, root: discovery.root, initramfs: 'skip' });
+              ({ record } = await inspectVm({ vm, root: discovery.root, initramfs: 'skip' }));
             } catch (error) {
               throw new Error(`inspectVm threw: ${String(error)}`);
             }
