@@ -72,6 +72,8 @@ export interface WritableFileSystem extends FileSystem {
   writeFile(path: string, data: Uint8Array, options?: WriteFileOptions): Promise<void>;
   mkdir(path: string, options?: WriteFileOptions): Promise<void>;
   symlink(target: string, path: string, options?: WriteFileOptions): Promise<void>;
+  /** Adds a hard link `newPath` to the existing file `existing` (where the filesystem has them). */
+  link?(existing: string, newPath: string): Promise<void>;
   /** Removes a file or symlink. */
   unlink(path: string): Promise<void>;
   /** Removes an empty directory. */

@@ -55,4 +55,44 @@ describe('fuzz: NTFS writer and checker', () => {
     expect(report.failures, JSON.stringify(report.failures, null, 2)).toEqual([]);
     expect(report.succeeded).toBeGreaterThan(0); // some mutants are still writable: the write paths ran
   }, 120_000);
+  it('only rehost errors escape from mutated attribute lists, hard links and DOS names', async () => {
+    // A seed with a fragmented file (an $ATTRIBUTE_LIST and extension records), a file with
+    // hard links and DOS aliases, made by our writer on a memory volume.
+    const dir = tempDir();
+    const image = join(dir, 'seed-al.img');
+    execFileSync('truncate', ['-s', '4M', image]);
+    execFileSync('mkntfs', ['-F', '-Q', '-q', '-s', '512', image], { stdio: 'ignore' });
+    const device = new MemoryDevice(new Uint8Array(readFileSync(image)));
+    const setup = await openNtfsWritable(device, { shortNames: 'always' });
+    for (let i = 0; i < 400; i++) await setup.writeFile(`/h${i}`, new Uint8Array(4000).fill(i & 0xff));
+    const reader = await setup.reader();
+    const free = reader.geometry.totalClusters - (await checkNtfs(device)).clustersInUse;
+    await setup.writeFile('/filler', new Uint8Array((free - 4) * reader.geometry.clusterSize));
+    for (let i = 0; i < 400; i += 2) await setup.unlink(`/h${i}`);
+    await setup.writeFile('/fragmented.bin', new Uint8Array(190 * 4096).fill(7));
+    await setup.writeFile('/Linked Target.txt', new Uint8Array(3000).fill(8));
+    for (let i = 0; i < 8; i++) await setup.link('/Linked Target.txt', `/Another Link Name ${i}.txt`);
+    await setup.flush();
+    const fragmented = await (await setup.reader()).mft.loadFile((await setup.stat('/fragmented.bin')).inode!);
+    expect(fragmented.attributeList).toBeDefined();
+    const seedBytes = await device.read(0, device.size);
+    const report = await fuzz(
+      {
+        name: 'ntfs-write-lists',
+        seeds: [seedBytes],
+        async run(input) {
+          const fs = await openNtfsWritable(new OverlayDevice(new MemoryDevice(input)));
+          await fs.writeFile('/fragmented.bin', new Uint8Array(100 * 4096).fill(9));
+          await fs.unlink('/Another Link Name 3.txt');
+          await fs.link('/Linked Target.txt', '/one more link.txt');
+          await fs.unlink('/fragmented.bin');
+          await fs.flush();
+          return (await checkNtfs(new MemoryDevice(input))).problems.length;
+        },
+      },
+      { iterations: ITERATIONS, seed: 12, focus: Math.min(seedBytes.length, reader.geometry.mftOffset + 512 * 1024) },
+    );
+    expect(report.failures, JSON.stringify(report.failures, null, 2)).toEqual([]);
+    expect(report.succeeded).toBeGreaterThan(0);
+  }, 120_000);
 });

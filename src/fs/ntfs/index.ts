@@ -27,7 +27,7 @@ export * from './upcase.js';
 export * from './lznt1.js';
 export { Mft, mergeExtents, type MftFile } from './mft.js';
 export { AttributeStream } from './data-stream.js';
-export { openNtfsWritable, NtfsWritableFileSystem } from './write/index.js';
+export { openNtfsWritable, NtfsWritableFileSystem, generateShortName, isShortName, type NtfsWriteOptions, type ShortNamePolicy } from './write/index.js';
 export { checkNtfs, type NtfsProblem, type NtfsCheckReport } from './check/index.js';
 
 /** True when the device starts with an NTFS boot sector that decodes cleanly. */

@@ -8,7 +8,13 @@
 //    an owner without a bit are all reported;
 //  - every $I30 index is in $UpCase collation order and each entry points at an in-use record
 //    with the right sequence number and a $FILE_NAME of the same name whose parent is the
-//    directory.
+//    directory;
+//  - every $ATTRIBUTE_LIST entry names an attribute (type, name, lowest VCN, instance) of a
+//    record of the same file with the right sequence, the list names every attribute its
+//    records hold, and every extension record belongs to an in-use base that lists it;
+//  - a record's link count equals its $FILE_NAME attributes (DOS names count, as Windows and
+//    ntfs-3g count them);
+//  - $Extend/$Reparse:$R names exactly the reparse points (when held whole in its root).
 // Spec: ntfs-3g ntfsfix.c / chkdsk semantics; libyal libfsntfs for the structures.
 
 import type { BlockDevice } from '../../../io/block-device.js';
@@ -16,7 +22,8 @@ import { CorruptError } from '../../../errors.js';
 import { NtfsFileSystem } from '../filesystem.js';
 import { decodeFixedRecord, FILE_MAGIC, type FileRecord } from '../record.js';
 import { tryApplyFixups } from '../fixups.js';
-import { AT_BITMAP, AT_DATA, AT_FILE_NAME, AT_INDEX_ROOT, MFT_RECORD_IN_USE, NAMESPACE_DOS } from '../attribute-types.js';
+import { AT_ATTRIBUTE_LIST, AT_BITMAP, AT_DATA, AT_FILE_NAME, AT_INDEX_ROOT, AT_REPARSE_POINT, MFT_RECORD_IN_USE, NAMESPACE_DOS } from '../attribute-types.js';
+import { decodeAttributeList, type AttributeListEntry } from '../attribute-list.js';
 import { mergedSource, readSmallAttribute, type MftFile } from '../mft.js';
 import { AttributeStream } from '../data-stream.js';
 import { SPARSE_LCN } from '../runlist.js';
@@ -24,7 +31,7 @@ import { checkAllocationSize, indexAllocationAttribute, indexEntries, keyName, o
 import { decodeFileName } from '../file-name.js';
 
 export interface NtfsProblem {
-  /** Short machine code: 'FIXUP', 'MFT_BITMAP', 'MFTMIRR', 'DOUBLE_ALLOCATION', 'CLUSTER_LEAK', 'CLUSTER_UNMARKED', 'INDEX_ORDER', 'INDEX_TARGET', 'INDEX_CORRUPT', 'RECORD_CORRUPT' */
+  /** Short machine code: 'FIXUP', 'MFT_BITMAP', 'MFTMIRR', 'DOUBLE_ALLOCATION', 'CLUSTER_LEAK', 'CLUSTER_UNMARKED', 'INDEX_ORDER', 'INDEX_TARGET', 'INDEX_CORRUPT', 'RECORD_CORRUPT', 'ATTRIBUTE_LIST', 'LINK_COUNT', 'REPARSE_INDEX' */
   code: string;
   message: string;
   record?: number;
@@ -107,6 +114,59 @@ export async function checkNtfs(device: BlockDevice): Promise<NtfsCheckReport> {
     }
   }
 
+  // Extension records: each belongs to an in-use base record whose $ATTRIBUTE_LIST names it
+  // and every attribute it holds (type, name, lowest VCN, instance, sequence).
+  const extensionAttributes = new Map<number, FileRecord['attributes']>();
+  const extensionsOf = new Map<number, number[]>();
+  for (const [n, record] of records) {
+    if (!record.isExtension) continue;
+    const base = records.get(record.baseRecord);
+    if (!base || base.isExtension) {
+      report({ code: 'ATTRIBUTE_LIST', message: `extension record ${n} belongs to record ${record.baseRecord}, which is not an in-use base record`, record: n });
+      continue;
+    }
+    const list = extensionAttributes.get(record.baseRecord) ?? [];
+    list.push(...record.attributes);
+    extensionAttributes.set(record.baseRecord, list);
+    extensionsOf.set(record.baseRecord, [...(extensionsOf.get(record.baseRecord) ?? []), n]);
+  }
+  for (const [n, record] of records) {
+    if (record.isExtension) continue;
+    const listAttribute = record.attributes.find((a) => a.type === AT_ATTRIBUTE_LIST);
+    const named = new Set<number>();
+    if (listAttribute) {
+      let entries: AttributeListEntry[];
+      try {
+        entries = decodeAttributeList(await readSmallAttribute({ device, geometry, attribute: listAttribute, description: `record ${n} $ATTRIBUTE_LIST` }), listAttribute.offset);
+      } catch (error) {
+        if (!(error instanceof CorruptError)) throw error;
+        report({ code: 'ATTRIBUTE_LIST', message: `record ${n}: ${error.message}`, record: n });
+        continue;
+      }
+      for (const entry of entries) {
+        const holder = records.get(entry.recordNumber);
+        const where = `record ${n}: list entry 0x${entry.type.toString(16)} "${entry.name}" VCN ${entry.lowestVcn}`;
+        if (!holder || holder.sequence !== entry.sequence || (entry.recordNumber !== n && holder.baseRecord !== n)) {
+          report({ code: 'ATTRIBUTE_LIST', message: `${where} names record ${entry.recordNumber} (sequence ${entry.sequence}), which is not this file's`, record: n });
+          continue;
+        }
+        named.add(entry.recordNumber);
+        const found = holder.attributes.some((a) => a.type === entry.type && a.name === entry.name && a.instance === entry.instance && (a.resident ? 0 : a.lowestVcn) === entry.lowestVcn);
+        if (!found) report({ code: 'ATTRIBUTE_LIST', message: `${where} has no attribute with instance ${entry.instance} in record ${entry.recordNumber}`, record: n });
+      }
+      const listed = entries.length;
+      const present = record.attributes.filter((a) => a.type !== AT_ATTRIBUTE_LIST).length + (extensionAttributes.get(n)?.length ?? 0);
+      if (listed !== present) report({ code: 'ATTRIBUTE_LIST', message: `record ${n}: its list names ${listed} attributes, its records hold ${present}`, record: n });
+    }
+    for (const m of extensionsOf.get(n) ?? []) {
+      if (!named.has(m)) report({ code: 'ATTRIBUTE_LIST', message: `extension record ${m} of record ${n} is not named by its attribute list`, record: m });
+    }
+    const names = [...record.attributes, ...(extensionAttributes.get(n) ?? [])].filter((a) => a.type === AT_FILE_NAME).length;
+    if (n >= 16 && names > 0 && names !== record.linkCount) {
+      report({ code: 'LINK_COUNT', message: `record ${n} has ${names} $FILE_NAME attributes but a link count of ${record.linkCount}`, record: n });
+    }
+  }
+
   // $MFTMirr: the first records as mirrored.
   // ntfs-3g's rule: four records, or a whole cluster of them when a cluster holds more.
   const mirrCount = cs <= 4 * rs ? 4 : cs / rs;
@@ -171,7 +231,7 @@ export async function checkNtfs(device: BlockDevice): Promise<NtfsCheckReport> {
           report({ code: 'INDEX_TARGET', message: `directory ${n}: "${name}" has sequence ${entry.sequence}, record ${entry.recordNumber} has ${target.sequence}`, record: n });
         }
         const key = decodeFileName(entry.key, 0);
-        const names = target.attributes.filter((a) => a.type === AT_FILE_NAME && a.resident).map((a) => decodeFileName(a.value!, a.offset));
+        const names = [...target.attributes, ...(extensionAttributes.get(entry.recordNumber) ?? [])].filter((a) => a.type === AT_FILE_NAME && a.resident).map((a) => decodeFileName(a.value!, a.offset));
         const match = names.find((fn) => fn.name === name && fn.parentRecord === n);
         if (!match) {
           report({ code: 'INDEX_TARGET', message: `directory ${n}: record ${entry.recordNumber} has no $FILE_NAME "${name}" under parent ${n}`, record: n });
@@ -184,5 +244,47 @@ export async function checkNtfs(device: BlockDevice): Promise<NtfsCheckReport> {
       report({ code: 'INDEX_CORRUPT', message: `directory ${n}: ${error.message}`, record: n });
     }
   }
+  await checkReparseIndex({ fs, records, extensionAttributes, report });
   return { problems, recordsInUse, clustersInUse, indexEntries: entryCount };
+}
+
+/**
+ * $Extend/$Reparse:$R names every reparse point (key: tag, file reference) and nothing else.
+ * Checked when the index lies whole in its root (INDX blocks are left to ntfsfix/chkdsk).
+ */
+async function checkReparseIndex(args: { fs: NtfsFileSystem; records: Map<number, FileRecord>; extensionAttributes: Map<number, FileRecord['attributes']>; report: (p: NtfsProblem) => void }): Promise<void> {
+  const { fs, records, extensionAttributes, report } = args;
+  let inode: number | undefined;
+  try {
+    inode = (await fs.stat('/$Extend/$Reparse')).inode;
+  } catch {
+    return; // no $Reparse (NTFS 1.x, or not created)
+  }
+  const record = inode === undefined ? undefined : records.get(inode);
+  const root = record?.attributes.find((a) => a.type === AT_INDEX_ROOT && a.name === '$R' && a.resident);
+  if (!root?.value || root.value.length < 0x20 || (root.value[0x1c]! & 1) !== 0) return;
+  const value = root.value;
+  const view = new DataView(value.buffer, value.byteOffset, value.byteLength);
+  const listed = new Set<number>();
+  const end = Math.min(value.length, 0x10 + view.getUint32(0x14, true));
+  for (let p = 0x10 + view.getUint32(0x10, true), i = 0; p + 16 <= end && i < 65536; i++) {
+    const length = view.getUint16(p + 8, true);
+    if (length < 16 || (view.getUint16(p + 12, true) & 2) !== 0 || p + 28 > end) break;
+    const tag = view.getUint32(p + 16, true);
+    const target = view.getUint32(p + 20, true) + view.getUint16(p + 24, true) * 0x100000000;
+    listed.add(target);
+    const holder = records.get(target);
+    const attributes = holder ? [...holder.attributes, ...(extensionAttributes.get(target) ?? [])] : [];
+    const reparse = attributes.find((a) => a.type === AT_REPARSE_POINT);
+    const actualTag = reparse?.resident && reparse.value && reparse.value.length >= 4 ? new DataView(reparse.value.buffer, reparse.value.byteOffset).getUint32(0, true) : undefined;
+    if (!reparse) report({ code: 'REPARSE_INDEX', message: `$Reparse names record ${target}, which is not an in-use reparse point`, record: target });
+    else if (actualTag !== undefined && actualTag !== tag) report({ code: 'REPARSE_INDEX', message: `$Reparse lists record ${target} with tag 0x${tag.toString(16)}, the record has 0x${actualTag.toString(16)}`, record: target });
+    p += length;
+  }
+  for (const [n, r] of records) {
+    if (r.isExtension || listed.has(n)) continue;
+    if ([...r.attributes, ...(extensionAttributes.get(n) ?? [])].some((a) => a.type === AT_REPARSE_POINT)) {
+      report({ code: 'REPARSE_INDEX', message: `reparse point record ${n} is missing from $Extend/$Reparse`, record: n });
+    }
+  }
 }

@@ -33,6 +33,11 @@ export class ClusterBitmap {
     for (const run of runs) if (run.lcn >= 0) for (let c = run.lcn; c < run.lcn + run.length; c++) this.mark(c, false);
   }
 
+  /** Marks `runs` in use again (undoes a free() when a change is abandoned). */
+  claim(runs: readonly DataRun[]): void {
+    for (const run of runs) if (run.lcn >= 0) for (let c = run.lcn; c < run.lcn + run.length; c++) this.mark(c, true);
+  }
+
   /** Allocates `count` clusters, as few runs as first-fit from `hint` gives; VCNs start at `vcn`. */
   allocate(args: { count: number; hint: number; vcn: number }): DataRun[] {
     const { count } = args;
@@ -64,6 +69,33 @@ export class ClusterBitmap {
       throw new UnsupportedError(`the volume has no room for ${count} more clusters`, { structure: 'NTFS $Bitmap' });
     }
     return runs;
+  }
+
+  /**
+   * Allocates `count` clusters as one run when a free extent that long exists (searched from
+   * `hint`, wrapping), otherwise as allocate() does. For $MFT growth: every fragment of $MFT
+   * costs room in record 0, which must never need an $ATTRIBUTE_LIST.
+   */
+  allocateContiguous(args: { count: number; hint: number; vcn: number }): DataRun[] {
+    const { count } = args;
+    const total = this.totalClusters;
+    const start = args.hint >= 0 && args.hint < total ? args.hint : 0;
+    for (const [from, to] of [[start, total], [0, start]] as const) {
+      let runStart = from;
+      let length = 0;
+      for (let c = from; c < to; c++) {
+        if (this.isSet(c)) {
+          length = 0;
+          runStart = c + 1;
+          continue;
+        }
+        if (++length === count) {
+          for (let i = runStart; i < runStart + count; i++) this.mark(i, true);
+          return [{ vcn: args.vcn, lcn: runStart, length: count }];
+        }
+      }
+    }
+    return this.allocate(args);
   }
 
   /** The changed byte range since the last call, or undefined. */

@@ -1,8 +1,8 @@
 // Builders for what a new file or directory consists of: the FILE record header (NTFS 3.1
 // layout with the record number at 0x2c), $STANDARD_INFORMATION (3.x, 72 bytes, with the
 // parent's security id), $FILE_NAME (also the $I30 key), an empty $I30 $INDEX_ROOT, and
-// Win32 name validation. Names go in the Win32 namespace (1) only: no DOS 8.3 alias is made,
-// which Windows accepts (it is what a volume with 8.3 generation disabled holds).
+// Win32 name validation. Names go in the Win32 namespace (1), or Win32&DOS (3) / DOS (2) when
+// the writer adds 8.3 aliases (short-name.ts decides).
 // Spec: ntfs-3g layout.h STANDARD_INFORMATION / FILE_NAME_ATTR / INDEX_ROOT; Microsoft
 // "Naming Files, Paths, and Namespaces" (forbidden characters, trailing dot/space).
 

@@ -47,7 +47,7 @@ export function replaceAttribute(record: Uint8Array, at: number, replacement: Ui
   const allocated = u32(record, 0x1c);
   const newInUse = inUse - oldLength + replacement.length;
   if (newInUse > allocated || newInUse > record.length) {
-    throw new UnsupportedError(`the attribute does not fit its MFT record (${newInUse} > ${allocated} bytes); $ATTRIBUTE_LIST extension records are not written yet`, { structure: 'NTFS FILE record' });
+    throw new UnsupportedError(`the attribute does not fit its MFT record (${newInUse} > ${allocated} bytes); this edit does not move attributes to extension records`, { structure: 'NTFS FILE record' });
   }
   const tail = record.slice(at + oldLength, inUse);
   record.set(replacement, at);
@@ -128,7 +128,7 @@ export function insertAttribute(record: Uint8Array, attribute: Uint8Array, keepI
   const inUse = u32(record, 0x18);
   const allocated = u32(record, 0x1c);
   if (inUse + attribute.length > allocated) {
-    throw new UnsupportedError(`the attribute does not fit its MFT record (${inUse + attribute.length} > ${allocated} bytes); $ATTRIBUTE_LIST extension records are not written yet`, { structure: 'NTFS FILE record' });
+    throw new UnsupportedError(`the attribute does not fit its MFT record (${inUse + attribute.length} > ${allocated} bytes); this edit does not move attributes to extension records`, { structure: 'NTFS FILE record' });
   }
   const copy = attribute.slice();
   if (keepInstance !== undefined) new DataView(copy.buffer).setUint16(0x0e, keepInstance, true);

@@ -3,12 +3,19 @@
 // transaction commits). It changes existing files (overwrite in place; grow and shrink
 // non-resident $DATA with clusters allocated from $Bitmap after the file's last run, runs
 // re-encoded, allocated/data/initialized sizes updated; resident $DATA rewritten in the record
-// or moved out to clusters when it outgrows the record), creates files and directories (MFT
-// record from $MFT:$BITMAP, $MFT extended when full, Win32 $FILE_NAME, parent's security id)
-// and deletes files and empty directories. Directory changes are staged per directory and the
-// directory's whole $I30 B+tree is rebuilt once (index-builder.ts) before anything is read
-// back or flushed. Records are read and written through the writer's own cache and $MFT run
-// list, so the reader (reopened lazily) never serves stale bytes.
+// or moved out to clusters when it outgrows the record; compressed and sparse streams
+// rewritten as plain ones, their flags cleared; EFS-encrypted ones refused), creates files and
+// directories (MFT record from $MFT:$BITMAP, $MFT extended when full, Win32 $FILE_NAME plus a
+// DOS 8.3 alias where the directory makes them, parent's security id), adds and removes hard
+// links, and deletes files and empty directories.
+// Every file is read as the attributes of its base and extension records and stored back
+// through attribute-layout.ts: in the base record alone when they fit, otherwise with an
+// $ATTRIBUTE_LIST and extension records (a fragmented file's $DATA extents, a large
+// directory's $INDEX_ALLOCATION, many links' $FILE_NAMEs), which are reused, added and freed
+// as the file changes. Directory changes are staged per directory and the directory's whole
+// $I30 B+tree is rebuilt once (index-builder.ts) before anything is read back or flushed.
+// Records are read and written through the writer's own cache and $MFT run list, so the
+// reader (reopened lazily) never serves stale bytes.
 // Consistency kept on every write: fixups with a new update sequence number on every record
 // written, $MFTMirr for the mirrored records, $Bitmap, and $LogFile emptied (all 0xFF) before
 // the first change, exactly as ntfs-3g does on a read-write mount (ntfs_empty_logfile), so
@@ -16,9 +23,13 @@
 // change history for applications, not metadata Windows replays, and a missing entry is
 // tolerated (Windows' own offline tools and ntfs-3g do the same).
 // Sizes in the $FILE_NAME copies (the record's and the parent index entry's) follow a
-// rewrite, as ntfs-3g does; the copies under other hard links' parents are left stale, which
-// Windows tolerates (it reads sizes from $DATA; chkdsk refreshes the copies silently).
-// Spec: ntfs-3g attrib.c (ntfs_attr_truncate, ntfs_attr_make_non_resident), mft.c, lcnalloc.c.
+// rewrite, as ntfs-3g does; the index copies under other hard links' parents are left stale,
+// which Windows tolerates (it reads sizes from $DATA; chkdsk refreshes the copies silently).
+// Not done: $MFT itself never gets an $ATTRIBUTE_LIST (its growth is allocated contiguously
+// when possible; a volume whose $MFT already has one is refused); new files in a compressed
+// directory are written uncompressed.
+// Spec: ntfs-3g attrib.c (ntfs_attr_truncate, ntfs_attr_make_non_resident), mft.c, lcnalloc.c,
+// dir.c (ntfs_link, ntfs_delete, DOS names).
 
 import type { WritableBlockDevice } from '../../../io/block-device.js';
 import type { Diagnostics } from '../../../diagnostics.js';
@@ -32,6 +43,7 @@ import { encodeFixups, tryApplyFixups } from '../fixups.js';
 import { AT_ATTRIBUTE_LIST, AT_BITMAP, AT_DATA, AT_FILE_NAME, AT_INDEX_ALLOCATION, AT_INDEX_ROOT, AT_REPARSE_POINT, AT_STANDARD_INFORMATION, ATTR_COMPRESSION_MASK, ATTR_IS_ENCRYPTED, ATTR_IS_SPARSE, MFT_RECORD_IN_USE, MFT_RECORD_IS_DIRECTORY, MFT_RECORD_ROOT } from '../attribute-types.js';
 import { indexEntries, keyName, openDirectoryIndex } from '../directory.js';
 import { mergeExtents } from '../mft.js';
+import type { AttributeRecord } from '../attribute.js';
 import type { UpcaseTable } from '../upcase.js';
 import { buildIndex, type IndexItem } from './index-builder.js';
 import { FILE_ATTRIBUTE_ARCHIVE, FILE_ATTR_DUP_FILE_NAME_INDEX_PRESENT, NAMESPACE_WIN32, buildRecord, checkWin32Name, emptyIndexRoot, filetime, fileNameValue, fnAttribute, freeRecord, indexRootAttribute, siAttribute, standardInformation } from './new-record.js';
@@ -40,8 +52,14 @@ import { AttributeStream } from '../data-stream.js';
 import type { DataRun } from '../runlist.js';
 import { assertNotBitLocker, assertSafeToWrite, MFT_RECORD_LOGFILE } from './safety.js';
 import { ClusterBitmap, appendRuns, truncateRuns } from './cluster-bitmap.js';
-import { buildNonResident, buildResident, findAttribute, insertAttribute, removeAttribute, replaceAttribute, u16, u32 } from './record-edit.js';
+import { buildNonResident, buildResident, findAttribute, replaceAttribute, u16, u32 } from './record-edit.js';
 import type { LogFileState } from './logfile.js';
+import { attributeLowestVcn, attributeName, attributeType, buildExtent, fillRecord, isNonResident, layoutAttributes, recordAttributes, recordCapacity, residentListAttribute, type Layout, type RunsAttribute } from './attribute-layout.js';
+import { extentRuns, residentValue, setFileNameValueSizes, touchStandardInformation } from './attribute-values.js';
+import { decodeAttributeList } from '../attribute-list.js';
+import { generateShortName, isShortName } from './short-name.js';
+import { FILE_ATTRIBUTE_COMPRESSED, FILE_ATTRIBUTE_SPARSE_FILE, NAMESPACE_DOS, NAMESPACE_WIN32_AND_DOS, NAMESPACE_WIN32 as NS_WIN32 } from '../attribute-types.js';
+import { readUtf16 } from '../file-name.js';
 
 const MFT_RECORD_BITMAP = 6;
 const WRITE_CHUNK = 1 << 20;
@@ -76,10 +94,78 @@ const FIRST_USER_RECORD = 24;
 const MFT_GROWTH_RECORDS = 256;
 /** $Extend: its children ($ObjId, $Quota, $Reparse, $UsnJrnl…) are metadata too. */
 const MFT_RECORD_EXTEND = 11;
+/** NTFS's limit on hard links per file. */
+const MAX_LINKS = 1024;
+/** An instance no record uses yet: the layout gives the attribute a fresh one. */
+const UNASSIGNED_INSTANCE = 0xffff;
+/** Largest $ATTRIBUTE_LIST read back (Windows caps it at 256 KiB). */
+const MAX_ATTRIBUTE_LIST = 1 << 24;
+const MAX_EXTENSION_RECORDS = 65536;
+/** A list longer than this goes non-resident (it would crowd the base record). */
+const LIST_RESIDENT_MAX = 0x200;
+/** Base-record bytes reserved for a non-resident $ATTRIBUTE_LIST (header and a few runs). */
+const NON_RESIDENT_LIST_RESERVE = 0x58;
+
+/**
+ * DOS 8.3 aliases for new names. Whether Windows makes them is a registry setting
+ * (NtfsDisable8dot3NameCreation), not written on the volume, and ntfs-3g never makes them; so
+ * 'auto' follows the directory: aliases are made iff it already holds DOS-namespace names.
+ */
+export type ShortNamePolicy = 'auto' | 'always' | 'never';
+
+export interface NtfsWriteOptions {
+  diagnostics?: Diagnostics;
+  shortNames?: ShortNamePolicy;
+}
+
+/** A file's attributes gathered from its base and extension records. */
+interface LoadedFile {
+  n: number;
+  /** The base record (the writer's cached copy). */
+  base: Uint8Array;
+  /** Every attribute record but the $ATTRIBUTE_LIST, copies. */
+  attributes: Uint8Array[];
+  extensions: number[];
+  /** Clusters of a non-resident $ATTRIBUTE_LIST. */
+  listRuns: DataRun[];
+}
+
+interface NameAttribute {
+  bytes: Uint8Array;
+  parent: number;
+  name: string;
+  namespace: number;
+}
+
+/** The $FILE_NAME attributes among `attributes`, decoded. */
+function fileNames(attributes: readonly Uint8Array[]): NameAttribute[] {
+  const out: NameAttribute[] = [];
+  for (const bytes of attributes) {
+    if (attributeType(bytes) !== AT_FILE_NAME || isNonResident(bytes)) continue;
+    const value = residentValue(bytes);
+    if (value.length < 0x42) continue;
+    out.push({ bytes, parent: u32(value, 0) + u16(value, 4) * 0x100000000, name: readUtf16(value, 0x42, value[0x40]!), namespace: value[0x41]! });
+  }
+  return out;
+}
+
+/**
+ * The other half of a link split into a Win32 and a DOS name (a file has at most one DOS
+ * name): removing a Win32 name takes the file's DOS name in the same directory along, as
+ * ntfs-3g's ntfs_delete does; removing the DOS name takes a Win32 name of that directory.
+ */
+function partnerOf(names: readonly NameAttribute[], target: NameAttribute): NameAttribute[] {
+  const sameDir = names.filter((f) => f !== target && f.parent === target.parent);
+  if (target.namespace === NS_WIN32) return sameDir.filter((f) => f.namespace === NAMESPACE_DOS);
+  if (target.namespace === NAMESPACE_DOS) return sameDir.filter((f) => f.namespace === NS_WIN32).slice(0, 1);
+  return [];
+}
 
 export class NtfsWritableFileSystem implements WritableFileSystem {
   readonly kind = 'ntfs';
   private logEmptied = false;
+  /** When new links get DOS 8.3 aliases (see NtfsWriteOptions). */
+  private shortNames: ShortNamePolicy = 'auto';
   private stale = false;
   private readonly records = new Map<number, Uint8Array>();
   private readonly dirs = new Map<number, DirState>();
@@ -115,7 +201,7 @@ export class NtfsWritableFileSystem implements WritableFileSystem {
     return this.fs.uuid;
   }
 
-  static async open(device: WritableBlockDevice, options: { diagnostics?: Diagnostics } = {}): Promise<NtfsWritableFileSystem> {
+  static async open(device: WritableBlockDevice, options: NtfsWriteOptions = {}): Promise<NtfsWritableFileSystem> {
     const diagnostics = options.diagnostics ?? ignoreDiagnostics;
     await assertNotBitLocker(device);
     const fs = await NtfsFileSystem.open(device, { diagnostics });
@@ -133,7 +219,9 @@ export class NtfsWritableFileSystem implements WritableFileSystem {
     const mftBits = mftBitmapAttr.resident
       ? mftBitmapAttr.value!.slice()
       : await new AttributeStream({ device, clusterSize: fs.geometry.clusterSize, source: mergedSource(mftBitmapAttr, '$MFT $BITMAP') }).read(0, mftBitmapAttr.dataSize);
-    return new NtfsWritableFileSystem(device, fs, new ClusterBitmap(bits, total), data.runs.map((r) => ({ ...r })), mftBits, log, diagnostics);
+    const writable = new NtfsWritableFileSystem(device, fs, new ClusterBitmap(bits, total), data.runs.map((r) => ({ ...r })), mftBits, log, diagnostics);
+    writable.shortNames = options.shortNames ?? 'auto';
+    return writable;
   }
 
   // ---- reading: the reader over the current state ----------------------------------------
@@ -324,7 +412,7 @@ export class NtfsWritableFileSystem implements WritableFileSystem {
     let more: DataRun[] = [];
     if (wantClusters > have) {
       try {
-        more = this.bitmap.allocate({ count: wantClusters - have, hint: last.lcn + last.length, vcn: have });
+        more = this.bitmap.allocateContiguous({ count: wantClusters - have, hint: last.lcn + last.length, vcn: have });
       } catch (error) {
         if (!(error instanceof UnsupportedError)) throw error;
         // A nearly full volume: grow by the least that holds one more record.
@@ -376,11 +464,10 @@ export class NtfsWritableFileSystem implements WritableFileSystem {
     if (hit) return hit;
     const record = await this.readRecord(n);
     const decoded = this.decode(n, record);
-    if ((decoded.flags & MFT_RECORD_IS_DIRECTORY) === 0 || !decoded.attributes.some((a) => a.type === AT_INDEX_ROOT && a.name === '$I30')) {
-      throw new NotFoundError(`MFT record ${n} is not a directory`, { kind: 'file' }, 'ENOTDIR');
-    }
-    if (decoded.attributes.some((a) => a.type === AT_ATTRIBUTE_LIST)) throw new UnsupportedError(`directory record ${n} has an $ATTRIBUTE_LIST; changing it is not implemented yet`);
-    const file = { record: decoded, attributes: mergeExtents(decoded.attributes), attributeList: undefined };
+    if ((decoded.flags & MFT_RECORD_IS_DIRECTORY) === 0) throw new NotFoundError(`MFT record ${n} is not a directory`, { kind: 'file' }, 'ENOTDIR');
+    const attributes = this.decodedFile(await this.loadAttributes(n));
+    if (!attributes.some((a) => a.type === AT_INDEX_ROOT && a.name === '$I30')) throw new NotFoundError(`MFT record ${n} is not a directory`, { kind: 'file' }, 'ENOTDIR');
+    const file = { record: decoded, attributes, attributeList: undefined };
     const allocationAttribute = file.attributes.find((a) => a.type === AT_INDEX_ALLOCATION && a.name === '$I30');
     let allocation: Uint8Array | undefined;
     if (allocationAttribute && !allocationAttribute.resident) {
@@ -439,9 +526,9 @@ export class NtfsWritableFileSystem implements WritableFileSystem {
     state.dirty = true;
   }
 
-  private removeEntries(state: DirState, recordNumber: number): void {
+  private removeEntry(state: DirState, recordNumber: number, name: string): void {
     for (let i = state.items.length - 1; i >= 0; i--) {
-      if (state.items[i]!.recordNumber === recordNumber) {
+      if (state.items[i]!.recordNumber === recordNumber && state.names[i] === name) {
         state.items.splice(i, 1);
         state.names.splice(i, 1);
         state.dirty = true;
@@ -449,26 +536,36 @@ export class NtfsWritableFileSystem implements WritableFileSystem {
     }
   }
 
-  /** Rebuilds the $I30 index of directory `n` from its staged entries. */
+  /** The decoded attributes of a loaded file, extents of each attribute merged. */
+  private decodedFile(file: LoadedFile): AttributeRecord[] {
+    const all = [...this.decode(file.n, file.base).attributes];
+    for (const r of file.extensions) all.push(...this.decode(r, this.records.get(r)!).attributes);
+    return mergeExtents(all.filter((a) => a.type !== AT_ATTRIBUTE_LIST));
+  }
+
+  /**
+   * Rebuilds the $I30 index of directory `n` from its staged entries and stores the directory
+   * through the attribute layout (so a directory whose index allocation runs outgrow the
+   * record gets, or keeps, an $ATTRIBUTE_LIST).
+   */
   private async rebuildIndex(n: number, state: DirState): Promise<void> {
-    const record = await this.readRecord(n);
-    const decoded = this.decode(n, record);
-    const rootAt = findAttribute(record, AT_INDEX_ROOT, '$I30');
-    const rootValueAt = rootAt + u16(record, rootAt + 0x14);
-    const rootHeader = record.slice(rootValueAt, rootValueAt + 0x10);
+    const file = await this.loadAttributes(n);
+    const merged = this.decodedFile(file);
+    const isIndex = (a: Uint8Array): boolean => attributeName(a) === '$I30' && [AT_INDEX_ROOT, AT_INDEX_ALLOCATION, AT_BITMAP].includes(attributeType(a));
+    const root = file.attributes.find((a) => attributeType(a) === AT_INDEX_ROOT && attributeName(a) === '$I30' && !isNonResident(a));
+    if (!root) throw new CorruptError(`directory record ${n} has no resident $I30 $INDEX_ROOT`, { structure: 'NTFS FILE record' });
+    const rootHeader = residentValue(root).slice(0, 0x10);
     const blockSize = u32(rootHeader, 8);
     const vcnPerBlock = blockSize >= this.cs ? blockSize / this.cs : blockSize / 512;
-    const oldAlloc = decoded.attributes.find((a) => a.type === AT_INDEX_ALLOCATION && a.name === '$I30');
-    const oldBitmap = decoded.attributes.find((a) => a.type === AT_BITMAP && a.name === '$I30');
-    const lengthOf = (type: number): number => {
-      const at = findAttribute(record, type, '$I30');
-      return at < 0 ? 0 : u32(record, at + 4);
-    };
-    const others = u32(record, 0x18) - lengthOf(AT_INDEX_ROOT) - lengthOf(AT_INDEX_ALLOCATION) - lengthOf(AT_BITMAP);
+    const oldAlloc = merged.find((a) => a.type === AT_INDEX_ALLOCATION && a.name === '$I30');
+    const oldBitmap = merged.find((a) => a.type === AT_BITMAP && a.name === '$I30');
+    const others = file.attributes.filter((a) => !isIndex(a));
+    const othersLength = others.reduce((sum, a) => sum + a.length, 0);
     // Room for the root's entries: the record minus everything else, the root's own headers
     // (0x20 attribute header with name, 0x20 index root + index header) and a reserve for the
-    // $INDEX_ALLOCATION and $BITMAP attributes an overflowing index needs.
-    const rootSpace = u32(record, 0x1c) - others - 0x40 - 0x100;
+    // $INDEX_ALLOCATION and $BITMAP attributes an overflowing index needs. A crowded record
+    // keeps just the end entry in the root.
+    const rootSpace = Math.max(0x20, recordCapacity(this.rs) - othersLength - 0x40 - 0x100);
     const built = buildIndex({ items: state.items, rootSpace, blockSize, vcnPerBlock });
     const rootValue = new Uint8Array(0x20 + built.rootEntries.length);
     rootValue.set(rootHeader);
@@ -479,38 +576,40 @@ export class NtfsWritableFileSystem implements WritableFileSystem {
     rootValue[0x1c] = built.rootHasChildren ? 1 : 0;
     rootValue.set(built.rootEntries, 0x20);
     // Clusters for the blocks: keep the old runs as far as they go.
-    let runs: DataRun[] = oldAlloc ? oldAlloc.runs.map((r) => ({ ...r })) : [];
+    let runs: DataRun[] = oldAlloc && !oldAlloc.resident ? oldAlloc.runs.map((r) => ({ ...r })) : [];
     const wantClusters = Math.ceil((built.blocks.length * blockSize) / this.cs);
-    const have = runs.reduce((s, r) => s + r.length, 0);
+    const have = runs.reduce((sum, r) => sum + r.length, 0);
+    let added: DataRun[] = [];
+    let released: DataRun[] = [];
     if (wantClusters > have) {
       const last = runs[runs.length - 1];
-      runs = appendRuns(runs, this.bitmap.allocate({ count: wantClusters - have, hint: last ? last.lcn + last.length : this.clusterHint, vcn: have }));
+      added = this.bitmap.allocate({ count: wantClusters - have, hint: last ? last.lcn + last.length : this.clusterHint, vcn: have });
+      runs = appendRuns(runs, added);
     } else if (wantClusters < have) {
       const { kept, removed } = truncateRuns(runs, wantClusters);
-      this.bitmap.free(removed);
+      released = removed;
       runs = kept;
     }
+    if (oldBitmap && !oldBitmap.resident) released = [...released, ...oldBitmap.runs];
+    const attributes = [...others, buildResident({ type: AT_INDEX_ROOT, name: '$I30', instance: u16(root, 0x0e), flags: 0, value: rootValue })];
+    const runsAttributes: RunsAttribute[] = [];
+    if (built.blocks.length > 0) {
+      const bits = new Uint8Array(Math.ceil(built.blocks.length / 64) * 8);
+      for (let i = 0; i < built.blocks.length; i++) bits[i >>> 3] = bits[i >>> 3]! | (1 << (i & 7));
+      attributes.push(buildResident({ type: AT_BITMAP, name: '$I30', instance: oldBitmap?.instance ?? UNASSIGNED_INSTANCE, flags: 0, value: bits }));
+      const dataSize = built.blocks.length * blockSize;
+      runsAttributes.push({ type: AT_INDEX_ALLOCATION, name: '$I30', flags: 0, runs, dataSize, initializedSize: dataSize, instance: oldAlloc?.instance ?? UNASSIGNED_INSTANCE });
+    }
+    try {
+      await this.storeAttributes({ file, attributes, runs: runsAttributes });
+    } catch (error) {
+      this.bitmap.free(added);
+      throw error;
+    }
+    this.bitmap.free(released);
     for (let i = 0; i < built.blocks.length; i++) {
       await writeThroughRuns({ device: this.device, runs, clusterSize: this.cs, offset: i * blockSize, bytes: built.blocks[i]! });
     }
-    // Recompose the three index attributes.
-    const rootInstance = u16(record, rootAt + 0x0e);
-    removeAttribute(record, rootAt);
-    for (const type of [AT_INDEX_ALLOCATION, AT_BITMAP]) {
-      const at = findAttribute(record, type, '$I30');
-      if (at >= 0) removeAttribute(record, at);
-    }
-    insertAttribute(record, buildResident({ type: AT_INDEX_ROOT, name: '$I30', instance: 0, flags: 0, value: rootValue }), rootInstance);
-    if (built.blocks.length > 0) {
-      insertAttribute(record, buildNonResident({ type: AT_INDEX_ALLOCATION, name: '$I30', instance: 0, flags: 0, runs, dataSize: built.blocks.length * blockSize, clusterSize: this.cs }), oldAlloc?.instance);
-      const bits = new Uint8Array(Math.ceil(built.blocks.length / 64) * 8);
-      for (let i = 0; i < built.blocks.length; i++) bits[i >>> 3] = bits[i >>> 3]! | (1 << (i & 7));
-      if (oldBitmap && !oldBitmap.resident) this.bitmap.free(oldBitmap.runs);
-      insertAttribute(record, buildResident({ type: AT_BITMAP, name: '$I30', instance: 0, flags: 0, value: bits }), oldBitmap?.instance);
-    } else if (oldBitmap && !oldBitmap.resident) {
-      this.bitmap.free(oldBitmap.runs);
-    }
-    await this.writeRecord(n, record);
     state.dirty = false;
   }
 
@@ -536,9 +635,7 @@ export class NtfsWritableFileSystem implements WritableFileSystem {
       const state = await this.dir(parent);
       for (const item of state.items) {
         if (item.recordNumber !== entry.recordNumber || item.key.length < 0x42) continue;
-        const kv = new DataView(item.key.buffer, item.key.byteOffset, item.key.byteLength);
-        kv.setBigUint64(0x28, BigInt(sizes.allocated), true);
-        kv.setBigUint64(0x30, BigInt(sizes.data), true);
+        setFileNameValueSizes({ value: item.key, sizes, clearFlags: sizes.clearFlags });
         state.dirty = true;
       }
       return;
@@ -563,52 +660,72 @@ export class NtfsWritableFileSystem implements WritableFileSystem {
     const siValue = siAt + u16(parentRecord, siAt + 0x14);
     const securityId = u32(parentRecord, siAt + 0x10) >= 0x48 ? u32(parentRecord, siValue + 0x34) : 0;
     const parentSequence = u16(parentRecord, 0x10);
+    const names = this.namesFor(state, name);
     const { n, sequence } = await this.allocateRecord();
     const time = filetime(args.mtime);
     const fileAttributes = directory ? FILE_ATTR_DUP_FILE_NAME_INDEX_PRESENT : FILE_ATTRIBUTE_ARCHIVE;
     const si = siAttribute(standardInformation({ time, fileAttributes: directory ? 0 : FILE_ATTRIBUTE_ARCHIVE, securityId }));
-    let record: Uint8Array;
-    let fnValue: Uint8Array;
+    const nameValues = (allocatedSize: number, dataSize: number): Uint8Array[] =>
+      names.map((nm) => fileNameValue({ parentRecord: parent, parentSequence, time, allocatedSize, dataSize, fileAttributes, name: nm.name, namespace: nm.namespace }));
+    let values: Uint8Array[];
     let runs: DataRun[] = [];
     try {
+      const flags = MFT_RECORD_IN_USE | (directory ? MFT_RECORD_IS_DIRECTORY : 0);
+      const fixed = (vals: Uint8Array[]): Uint8Array[] => [si, ...vals.map((v, i) => fnAttribute(v, 1 + i))];
+      let record: Uint8Array | undefined;
+      let runsAttribute: RunsAttribute | undefined;
       if (directory) {
-        fnValue = fileNameValue({ parentRecord: parent, parentSequence, time, allocatedSize: 0, dataSize: 0, fileAttributes, name, namespace: NAMESPACE_WIN32 });
-        record = buildRecord({
-          recordSize: this.rs, recordNumber: n, sequence, flags: MFT_RECORD_IN_USE | MFT_RECORD_IS_DIRECTORY,
-          attributes: [si, fnAttribute(fnValue, 1), indexRootAttribute(emptyIndexRoot({ blockSize: this.fs.geometry.indexRecordSize, clusterSize: this.cs }), 2)],
-        });
+        values = nameValues(0, 0);
+        record = buildRecord({ recordSize: this.rs, recordNumber: n, sequence, flags, attributes: [...fixed(values), indexRootAttribute(emptyIndexRoot({ blockSize: this.fs.geometry.indexRecordSize, clusterSize: this.cs }), 1 + values.length)] });
       } else {
         const bytes = data!;
-        const residentFn = fileNameValue({ parentRecord: parent, parentSequence, time, allocatedSize: (bytes.length + 7) & ~7, dataSize: bytes.length, fileAttributes, name, namespace: NAMESPACE_WIN32 });
-        try {
-          fnValue = residentFn;
-          record = buildRecord({
-            recordSize: this.rs, recordNumber: n, sequence, flags: MFT_RECORD_IN_USE,
-            attributes: [si, fnAttribute(fnValue, 1), buildResident({ type: AT_DATA, name: '', instance: 2, flags: 0, value: bytes })],
-          });
-        } catch (error) {
-          if (!(error instanceof UnsupportedError)) throw error;
+        values = nameValues((bytes.length + 7) & ~7, bytes.length);
+        const residentData = buildResident({ type: AT_DATA, name: '', instance: 1 + values.length, flags: 0, value: bytes });
+        const attributes = [...fixed(values), residentData];
+        if (attributes.reduce((s, a) => s + a.length, 0) <= recordCapacity(this.rs)) {
+          record = buildRecord({ recordSize: this.rs, recordNumber: n, sequence, flags, attributes });
+        } else {
           const clusters = Math.ceil(bytes.length / this.cs);
           runs = this.bitmap.allocate({ count: clusters, hint: this.clusterHint, vcn: 0 });
-          const last = runs[runs.length - 1]!;
-          this.clusterHint = last.lcn + last.length;
-          await this.writeData(runs, bytes);
-          fnValue = fileNameValue({ parentRecord: parent, parentSequence, time, allocatedSize: clusters * this.cs, dataSize: bytes.length, fileAttributes, name, namespace: NAMESPACE_WIN32 });
-          record = buildRecord({
-            recordSize: this.rs, recordNumber: n, sequence, flags: MFT_RECORD_IN_USE,
-            attributes: [si, fnAttribute(fnValue, 1), buildNonResident({ type: AT_DATA, name: '', instance: 2, flags: 0, runs, dataSize: bytes.length, clusterSize: this.cs })],
-          });
+          const last = runs[runs.length - 1];
+          if (last) this.clusterHint = last.lcn + last.length;
+          values = nameValues(clusters * this.cs, bytes.length);
+          runsAttribute = { type: AT_DATA, name: '', flags: 0, runs, dataSize: bytes.length, initializedSize: bytes.length, instance: 1 + values.length };
         }
       }
+      const linkCount = (r: Uint8Array): Uint8Array => {
+        new DataView(r.buffer, r.byteOffset, r.byteLength).setUint16(0x12, names.length, true);
+        return r;
+      };
+      this.records.delete(n);
+      if (record) await this.writeRecord(n, linkCount(record));
+      else {
+        const base = linkCount(buildRecord({ recordSize: this.rs, recordNumber: n, sequence, flags, attributes: [] }));
+        new DataView(base.buffer).setUint16(0x28, 2 + values.length, true);
+        this.records.set(n, base);
+        await this.storeAttributes({ file: { n, base, attributes: [], extensions: [], listRuns: [] }, attributes: fixed(values), runs: [runsAttribute!] });
+        await this.writeData(runs, data!);
+      }
     } catch (error) {
+      this.records.delete(n);
       this.setMftBit(n, false);
       this.bitmap.free(runs);
       throw error;
     }
-    this.records.delete(n);
-    await this.writeRecord(n, record);
-    this.addEntry(state, { recordNumber: n, sequence, key: fnValue }, name);
+    names.forEach((nm, i) => this.addEntry(state, { recordNumber: n, sequence, key: values[i]! }, nm.name));
     if (directory) this.dirs.set(n, { items: [], names: [], dirty: false });
+  }
+
+  /** The $FILE_NAMEs a new link gets: the long name, and a DOS alias when the volume makes them. */
+  private namesFor(state: DirState, name: string): { name: string; namespace: number }[] {
+    const generate = this.shortNames === 'always' || (this.shortNames === 'auto' && state.items.some((i) => i.recordNumber >= FIRST_USER_RECORD && (i.key[0x41] === NAMESPACE_DOS || i.key[0x41] === NAMESPACE_WIN32_AND_DOS)));
+    if (!generate) return [{ name, namespace: NAMESPACE_WIN32 }];
+    if (isShortName(name)) return [{ name, namespace: NAMESPACE_WIN32_AND_DOS }];
+    const short = generateShortName(name, (candidate) => this.search(state, candidate) >= 0);
+    return [
+      { name, namespace: NAMESPACE_WIN32 },
+      { name: short, namespace: NAMESPACE_DOS },
+    ];
   }
 
   private async writeData(runs: readonly DataRun[], data: Uint8Array): Promise<void> {
@@ -623,93 +740,265 @@ export class NtfsWritableFileSystem implements WritableFileSystem {
     await writeThroughRuns({ device: this.device, runs, clusterSize: this.cs, offset: 0, bytes: padded });
   }
 
-  /** The sizes a $FILE_NAME copy holds for this record's unnamed $DATA (as ntfs-3g sets them). */
-  private setFileNameSizes(record: Uint8Array, dataSize: number): { allocated: number; data: number } {
-    const at = findAttribute(record, AT_DATA, '');
-    const view = new DataView(record.buffer, record.byteOffset);
-    const allocated = record[at + 8] === 0 ? (dataSize + 7) & ~7 : Number(view.getBigUint64(at + 0x28, true));
-    for (let a = u16(record, 0x14), i = 0; i < 64 && a + 8 <= u32(record, 0x18) && u32(record, a) !== 0xffffffff; i++, a += u32(record, a + 4)) {
-      if (u32(record, a) !== AT_FILE_NAME || record[a + 8] !== 0) continue;
-      const value = a + u16(record, a + 0x14);
-      view.setBigUint64(value + 0x28, BigInt(allocated), true);
-      view.setBigUint64(value + 0x30, BigInt(dataSize), true);
+  // ---- files as attribute sets over base + extension records ------------------------------
+
+  /** Every attribute of file `n` (base and extension records, the $ATTRIBUTE_LIST itself left out). */
+  private async loadAttributes(n: number): Promise<LoadedFile> {
+    const base = await this.readRecord(n);
+    const own = recordAttributes(base);
+    const listAttribute = own.find((a) => attributeType(a) === AT_ATTRIBUTE_LIST);
+    const attributes = own.filter((a) => attributeType(a) !== AT_ATTRIBUTE_LIST);
+    if (!listAttribute) return { n, base, attributes, extensions: [], listRuns: [] };
+    let listBytes: Uint8Array;
+    let listRuns: DataRun[] = [];
+    if (!isNonResident(listAttribute)) listBytes = residentValue(listAttribute).slice();
+    else {
+      listRuns = extentRuns(listAttribute, this.fs.geometry.totalClusters);
+      const view = new DataView(listAttribute.buffer, listAttribute.byteOffset, listAttribute.byteLength);
+      const size = Number(view.getBigUint64(0x30, true));
+      if (size > MAX_ATTRIBUTE_LIST) throw new CorruptError(`record ${n}: $ATTRIBUTE_LIST of ${size} bytes is implausibly large`, { structure: 'NTFS $ATTRIBUTE_LIST' });
+      listBytes = await new AttributeStream({
+        device: this.device,
+        clusterSize: this.cs,
+        source: { resident: false, value: undefined, flags: 0, dataSize: size, initializedSize: Number(view.getBigUint64(0x38, true)), compressionUnit: 0, runs: listRuns, description: `record ${n} $ATTRIBUTE_LIST` },
+      }).read(0, size);
     }
-    return { allocated, data: dataSize };
+    const extensions: number[] = [];
+    for (const entry of decodeAttributeList(listBytes, 0)) {
+      if (entry.recordNumber === n || extensions.includes(entry.recordNumber)) continue;
+      if (extensions.length >= MAX_EXTENSION_RECORDS) throw new CorruptError(`record ${n}: its attribute list names too many records`, { structure: 'NTFS $ATTRIBUTE_LIST' });
+      const ext = await this.readRecord(entry.recordNumber);
+      const baseRef = u32(ext, 0x20) + u16(ext, 0x24) * 0x100000000;
+      if (baseRef !== n || (u16(ext, 0x16) & MFT_RECORD_IN_USE) === 0) {
+        throw new CorruptError(`record ${entry.recordNumber}, named by the attribute list of record ${n}, is not its extension record`, { structure: 'NTFS $ATTRIBUTE_LIST' });
+      }
+      extensions.push(entry.recordNumber);
+      for (const a of recordAttributes(ext)) attributes.push(a);
+    }
+    return { n, base, attributes, extensions, listRuns };
   }
 
-  private async rewriteData(args: { recordNumber: number; data: Uint8Array; mtime: Date; path: string }): Promise<{ allocated: number; data: number }> {
-    const { recordNumber: n, data, path } = args;
-    const cs = this.cs;
-    const record = await this.readRecord(n);
-    if (findAttribute(record, AT_ATTRIBUTE_LIST, '') >= 0) {
-      throw new UnsupportedError(`${path} has an $ATTRIBUTE_LIST (its attributes span extension records); rewriting it is not implemented yet`, { path });
+  /**
+   * Stores file `n` as `attributes` plus the `runs` attributes: in the base record alone when
+   * they fit, otherwise with an $ATTRIBUTE_LIST and extension records (the file's old ones
+   * reused first, new ones allocated, unused ones freed). Throws before writing anything
+   * when the file cannot be laid out.
+   */
+  private async storeAttributes(args: { file: LoadedFile; attributes: Uint8Array[]; runs: RunsAttribute[] }): Promise<void> {
+    const { file } = args;
+    const { n, base } = file;
+    const baseInfo = { recordNumber: n, sequence: u16(base, 0x10), nextInstance: u16(base, 0x28) };
+    const listAttributeLength = (bytes: number): number => (0x18 + bytes <= LIST_RESIDENT_MAX ? (0x18 + bytes + 7) & ~7 : NON_RESIDENT_LIST_RESERVE);
+    const records: { recordNumber: number; sequence: number }[] = [];
+    for (const r of file.extensions) records.push({ recordNumber: r, sequence: u16(await this.readRecord(r), 0x10) });
+    const plan = (): Layout =>
+      layoutAttributes({
+        recordSize: this.rs,
+        clusterSize: this.cs,
+        base: baseInfo,
+        attributes: args.attributes.map((bytes) => ({ bytes })),
+        runs: args.runs,
+        extensionRecord: (i) => records[i] ?? { recordNumber: 0, sequence: 0 },
+        listAttributeLength,
+      });
+    let layout = plan();
+    const allocated: number[] = [];
+    try {
+      while (records.length < layout.extensions.length) {
+        const { n: r, sequence } = await this.allocateRecord();
+        allocated.push(r);
+        records.push({ recordNumber: r, sequence });
+      }
+      layout = plan();
+    } catch (error) {
+      for (const r of allocated) this.setMftBit(r, false);
+      throw error;
     }
-    const decoded = this.decode(n, record);
-    const attribute = decoded.attributes.find((a) => a.type === AT_DATA && a.name === '');
-    const at = findAttribute(record, AT_DATA, '');
-    if (!attribute || at < 0) throw new UnsupportedError(`${path} has no unnamed $DATA`, { path });
-    if ((attribute.flags & (ATTR_COMPRESSION_MASK | ATTR_IS_SPARSE | ATTR_IS_ENCRYPTED)) !== 0) {
-      throw new UnsupportedError(`${path} is compressed, sparse or encrypted; rewriting such streams is not implemented yet (decompress it in Windows first)`, { path });
-    }
-    if (!attribute.resident && attribute.lowestVcn !== 0) throw new UnsupportedError(`${path}: $DATA extent does not start at VCN 0`, { path });
-    const runs = attribute.runs.map((r) => ({ ...r }));
-    if (runs.some((r) => r.lcn < 0)) throw new UnsupportedError(`${path} has holes in a non-sparse $DATA`, { path });
-    const { instance, flags } = attribute;
-    let newRuns: DataRun[] | undefined;
-    if (attribute.resident) {
-      try {
-        replaceAttribute(record, at, buildResident({ type: AT_DATA, name: '', instance, flags, value: data }));
-      } catch (error) {
-        if (!(error instanceof UnsupportedError)) throw error;
-        // Outgrew the record: move the value out to clusters (ntfs_attr_make_non_resident).
-        newRuns = this.bitmap.allocate({ count: Math.ceil(data.length / cs), hint: this.clusterHint, vcn: 0 });
-        try {
-          replaceAttribute(record, at, buildNonResident({ type: AT_DATA, name: '', instance, flags, runs: newRuns, dataSize: data.length, clusterSize: cs }));
-        } catch (inner) {
-          this.bitmap.free(newRuns);
-          throw inner;
+    let baseAttributes = layout.base.attributes;
+    let next = layout.base.nextInstance;
+    if (layout.list) {
+      const list = layout.list;
+      let listAttribute: Uint8Array;
+      if (0x18 + list.length <= LIST_RESIDENT_MAX) listAttribute = residentListAttribute(list, next++);
+      else {
+        const clusters = Math.ceil(list.length / this.cs);
+        const runs = this.bitmap.allocate({ count: clusters, hint: this.clusterHint, vcn: 0 });
+        await this.writeData(runs, list);
+        listAttribute = buildExtent({ type: AT_ATTRIBUTE_LIST, name: '', flags: 0, instance: next++, runs, lowestVcn: 0, highestVcn: clusters - 1, sizes: { allocated: clusters * this.cs, data: list.length, initialized: list.length } });
+        if (listAttribute.length > NON_RESIDENT_LIST_RESERVE) {
+          this.bitmap.free(runs);
+          throw new UnsupportedError(`record ${n}: the non-resident $ATTRIBUTE_LIST landed in too many fragments`, { structure: 'NTFS $ATTRIBUTE_LIST' });
         }
       }
-    } else {
-      const have = runs.reduce((s, r) => s + r.length, 0);
-      const want = Math.ceil(data.length / cs);
-      let added: DataRun[] = [];
-      if (want > have) {
-        const last = runs[runs.length - 1];
-        added = this.bitmap.allocate({ count: want - have, hint: last ? last.lcn + last.length : this.clusterHint, vcn: have });
-        newRuns = appendRuns(runs, added);
-      } else {
-        const { kept, removed } = truncateRuns(runs, want);
-        this.bitmap.free(removed);
-        newRuns = kept;
-      }
-      try {
-        replaceAttribute(record, at, buildNonResident({ type: AT_DATA, name: '', instance, flags, runs: newRuns, dataSize: data.length, clusterSize: cs }));
-      } catch (error) {
-        this.bitmap.free(added);
-        throw error;
-      }
+      const at = baseAttributes.findIndex((a) => attributeType(a) > AT_ATTRIBUTE_LIST);
+      baseAttributes = [...baseAttributes];
+      baseAttributes.splice(at < 0 ? baseAttributes.length : at, 0, listAttribute);
     }
-    this.touch(record, args.mtime);
-    const sizes = this.setFileNameSizes(record, data.length);
-    if (newRuns) await this.writeData(newRuns, data);
-    await this.writeRecord(n, record);
-    return sizes;
+    for (const ext of layout.extensions) {
+      const record = file.extensions.includes(ext.recordNumber)
+        ? await this.readRecord(ext.recordNumber)
+        : buildRecord({ recordSize: this.rs, recordNumber: ext.recordNumber, sequence: ext.sequence, flags: MFT_RECORD_IN_USE, attributes: [] });
+      const view = new DataView(record.buffer, record.byteOffset, record.byteLength);
+      view.setUint32(0x20, n, true);
+      view.setUint16(0x24, 0, true);
+      view.setUint16(0x26, baseInfo.sequence, true);
+      view.setUint16(0x12, 0, true); // extension records hold no links
+      view.setUint16(0x16, MFT_RECORD_IN_USE, true);
+      fillRecord({ record, attributes: ext.attributes, nextInstance: ext.nextInstance });
+      this.records.delete(ext.recordNumber);
+      await this.writeRecord(ext.recordNumber, record);
+    }
+    for (const r of file.extensions) if (!layout.extensions.some((e) => e.recordNumber === r)) await this.releaseRecord(r);
+    fillRecord({ record: base, attributes: baseAttributes, nextInstance: next });
+    await this.writeRecord(n, base);
+    this.bitmap.free(file.listRuns); // the old list's clusters, once nothing names them
   }
 
-  /** Sets the data-change and MFT-change times of $STANDARD_INFORMATION. */
-  private touch(record: Uint8Array, when: Date): void {
-    const at = findAttribute(record, AT_STANDARD_INFORMATION, '');
-    if (at < 0 || record[at + 8] !== 0) return;
-    const valueAt = at + u16(record, at + 0x14);
-    const view = new DataView(record.buffer, record.byteOffset);
-    const t = filetime(when);
-    view.setBigUint64(valueAt + 0x08, t, true);
-    view.setBigUint64(valueAt + 0x10, t, true);
+  /** Marks record `r` free (flag, sequence, $MFT:$BITMAP). */
+  private async releaseRecord(r: number): Promise<void> {
+    const record = await this.readRecord(r);
+    const view = new DataView(record.buffer, record.byteOffset, record.byteLength);
+    view.setUint16(0x16, u16(record, 0x16) & ~MFT_RECORD_IN_USE, true);
+    let sequence = (u16(record, 0x10) + 1) & 0xffff;
+    if (sequence === 0) sequence = 1;
+    view.setUint16(0x10, sequence, true);
+    await this.writeRecord(r, record);
+    this.setMftBit(r, false);
+    if (r < this.recordHint) this.recordHint = Math.max(r, FIRST_USER_RECORD);
+  }
+
+  private async rewriteData(args: { recordNumber: number; data: Uint8Array; mtime: Date; path: string }): Promise<{ allocated: number; data: number; clearFlags: number }> {
+    const { recordNumber: n, data, path } = args;
+    const cs = this.cs;
+    const file = await this.loadAttributes(n);
+    const isData = (a: Uint8Array): boolean => attributeType(a) === AT_DATA && attributeName(a) === '';
+    const extents = file.attributes.filter(isData).sort((a, b) => attributeLowestVcn(a) - attributeLowestVcn(b));
+    const others = file.attributes.filter((a) => !isData(a));
+    const first = extents[0];
+    if (!first) throw new UnsupportedError(`${path} has no unnamed $DATA`, { path });
+    if (others.some((a) => attributeType(a) === AT_REPARSE_POINT)) throw new UnsupportedError(`${path} is a reparse point (symlink, junction or WOF file); only regular files are rewritten`, { path });
+    const flags = u16(first, 0x0c);
+    const instance = u16(first, 0x0e);
+    if ((flags & ATTR_IS_ENCRYPTED) !== 0) throw new UnsupportedError(`${path} is EFS-encrypted; its content cannot be rewritten offline (it needs the owner's key)`, { path });
+    // Compressed and sparse streams are rewritten as a plain stream (ntfs-3g does the same
+    // when it cannot keep a file compressed): the flags go from the attribute, and the
+    // COMPRESSED / SPARSE_FILE file attributes from $STANDARD_INFORMATION and $FILE_NAME.
+    const transformed = (flags & (ATTR_COMPRESSION_MASK | ATTR_IS_SPARSE)) !== 0;
+    const newFlags = flags & ~(ATTR_COMPRESSION_MASK | ATTR_IS_SPARSE);
+    const clearFlags = transformed ? FILE_ATTRIBUTE_COMPRESSED | FILE_ATTRIBUTE_SPARSE_FILE : 0;
+    const wasResident = !isNonResident(first);
+    const oldRuns: DataRun[] = [];
+    if (!wasResident) {
+      if (attributeLowestVcn(first) !== 0) throw new CorruptError(`${path}: no $DATA extent starts at VCN 0`, { structure: 'NTFS attribute' });
+      for (const e of extents) for (const r of extentRuns(e, this.fs.geometry.totalClusters)) oldRuns.push(r);
+      if (!transformed && oldRuns.some((r) => r.lcn < 0)) throw new UnsupportedError(`${path} has holes in a non-sparse $DATA`, { path });
+    }
+    const othersLength = others.reduce((s, a) => s + a.length, 0);
+    const residentData = buildResident({ type: AT_DATA, name: '', instance, flags: newFlags, value: data });
+    const staysResident = wasResident && othersLength + residentData.length <= recordCapacity(this.rs) && !others.some((a) => isNonResident(a) && attributeLowestVcn(a) !== 0);
+    let newRuns: DataRun[] = [];
+    let added: DataRun[] = [];
+    let released: DataRun[] = [];
+    let reclaim: DataRun[] = [];
+    if (!staysResident) {
+      const want = Math.ceil(data.length / cs);
+      if (wasResident || transformed) {
+        // A fresh allocation that may reuse the old clusters (a compressed file's own space
+        // is often all a full volume has); they are claimed back if the store fails.
+        this.bitmap.free(oldRuns);
+        reclaim = oldRuns;
+        try {
+          added = want > 0 ? this.bitmap.allocate({ count: want, hint: oldRuns.find((r) => r.lcn >= 0)?.lcn ?? this.clusterHint, vcn: 0 }) : [];
+        } catch (error) {
+          this.bitmap.claim(oldRuns);
+          throw error;
+        }
+        newRuns = added;
+      } else {
+        const have = oldRuns.reduce((s, r) => s + r.length, 0);
+        if (want > have) {
+          const last = oldRuns[oldRuns.length - 1];
+          added = this.bitmap.allocate({ count: want - have, hint: last ? last.lcn + last.length : this.clusterHint, vcn: have });
+          newRuns = appendRuns(oldRuns, added);
+        } else {
+          const { kept, removed } = truncateRuns(oldRuns, want);
+          newRuns = kept;
+          released = removed;
+        }
+      }
+      const last = added[added.length - 1];
+      if (last) this.clusterHint = last.lcn + last.length;
+    }
+    const sizes = { allocated: staysResident ? (data.length + 7) & ~7 : newRuns.reduce((s, r) => s + r.length, 0) * cs, data: data.length };
+    const edited = others.map((a) => a.slice());
+    for (const a of edited) {
+      if (attributeType(a) === AT_STANDARD_INFORMATION && !isNonResident(a)) touchStandardInformation({ bytes: a, when: args.mtime, clearFlags });
+      if (attributeType(a) === AT_FILE_NAME && !isNonResident(a)) setFileNameValueSizes({ value: residentValue(a), sizes, clearFlags });
+    }
+    try {
+      if (staysResident) await this.storeAttributes({ file, attributes: [...edited, residentData], runs: [] });
+      else await this.storeAttributes({ file, attributes: edited, runs: [{ type: AT_DATA, name: '', flags: newFlags, runs: newRuns, dataSize: data.length, initializedSize: data.length, instance }] });
+    } catch (error) {
+      this.bitmap.free(added);
+      this.bitmap.claim(reclaim);
+      throw error;
+    }
+    this.bitmap.free(released);
+    if (!staysResident) await this.writeData(newRuns, data);
+    return { ...sizes, clearFlags };
   }
 
   async symlink(_target: string, path: string): Promise<void> {
     throw new UnsupportedError(`creating symlinks on NTFS is not implemented yet (${path})`, { path });
+  }
+
+  /**
+   * A hard link: one more Win32 $FILE_NAME in the file's records (times and sizes copied from
+   * an existing name; never a DOS alias) and its index entry; the record's link count counts
+   * every $FILE_NAME, DOS names included, as Windows and ntfs-3g do.
+   */
+  async link(existing: string, newPath: string): Promise<void> {
+    const source = await this.resolve(existing);
+    if (!source.entry) throw notFound(existing);
+    const n = source.entry.recordNumber;
+    if (n < FIRST_USER_RECORD || source.parent === MFT_RECORD_EXTEND) throw new UnsupportedError(`${existing} is an NTFS metadata file`, { path: existing });
+    const record = await this.readRecord(n);
+    if ((u16(record, 0x16) & MFT_RECORD_IS_DIRECTORY) !== 0) throw new UnsupportedError(`${existing} is a directory; NTFS has no hard links to directories`, { path: existing });
+    const { parent, name, entry } = await this.resolve(newPath);
+    if (entry) throw new UnsupportedError(`${newPath} already exists`, { path: newPath });
+    checkWin32Name(name);
+    const state = await this.dir(parent);
+    const file = await this.loadAttributes(n);
+    const links = u16(file.base, 0x12);
+    if (links >= MAX_LINKS) throw new UnsupportedError(`${existing} already has ${links} links (NTFS allows ${MAX_LINKS})`, { path: existing });
+    await this.beginChange();
+    // Hard links never get 8.3 aliases: NTFS allows one DOS name per file (libfsntfs and
+    // chkdsk reject a second), and Windows' CreateHardLink makes none.
+    const names = [{ name, namespace: NAMESPACE_WIN32 }];
+    const model = fileNames(file.attributes).find((f) => f.namespace !== NAMESPACE_DOS) ?? fileNames(file.attributes)[0];
+    if (!model) throw new CorruptError(`record ${n} has no $FILE_NAME`, { structure: 'NTFS FILE record' });
+    const parentSequence = u16(await this.readRecord(parent), 0x10);
+    const template = residentValue(model.bytes);
+    const values = names.map((nm) => {
+      const value = new Uint8Array(0x42 + nm.name.length * 2);
+      value.set(template.subarray(0, 0x40));
+      const v = new DataView(value.buffer);
+      v.setBigUint64(0, (BigInt(parentSequence) << 48n) | BigInt(parent), true);
+      value[0x40] = nm.name.length;
+      value[0x41] = nm.namespace;
+      for (let i = 0; i < nm.name.length; i++) v.setUint16(0x42 + 2 * i, nm.name.charCodeAt(i), true);
+      return value;
+    });
+    const view = new DataView(file.base.buffer, file.base.byteOffset, file.base.byteLength);
+    view.setUint16(0x12, links + names.length, true);
+    try {
+      await this.storeAttributes({ file, attributes: [...file.attributes, ...values.map((v) => fnAttribute(v, UNASSIGNED_INSTANCE))], runs: [] });
+    } catch (error) {
+      view.setUint16(0x12, links, true);
+      throw error;
+    }
+    const sequence = u16(file.base, 0x10);
+    names.forEach((nm, i) => this.addEntry(state, { recordNumber: n, sequence, key: values[i]! }, nm.name));
   }
 
   async unlink(path: string): Promise<void> {
@@ -728,25 +1017,86 @@ export class NtfsWritableFileSystem implements WritableFileSystem {
     const record = await this.readRecord(n);
     const isDir = (u16(record, 0x16) & MFT_RECORD_IS_DIRECTORY) !== 0;
     if (isDir !== directory) throw notFound(path, directory ? 'ENOTDIR' : 'EISDIR');
-    if (findAttribute(record, AT_ATTRIBUTE_LIST, '') >= 0) throw new UnsupportedError(`${path} has an $ATTRIBUTE_LIST; deleting it is not implemented yet`, { path });
-    if (u16(record, 0x12) > 1) throw new UnsupportedError(`${path} has ${u16(record, 0x12)} hard links; removing one link is not implemented yet`, { path });
     if (directory) {
       const state = await this.dir(n);
       if (state.items.length > 0) throw new UnsupportedError(`directory ${path} is not empty`, { path });
     }
     await this.beginChange();
-    const decoded = this.decode(n, record);
-    for (const attribute of decoded.attributes) if (!attribute.resident) this.bitmap.free(attribute.runs);
-    const view = new DataView(record.buffer, record.byteOffset);
-    view.setUint16(0x16, u16(record, 0x16) & ~MFT_RECORD_IN_USE, true);
-    let sequence = (u16(record, 0x10) + 1) & 0xffff;
-    if (sequence === 0) sequence = 1;
-    view.setUint16(0x10, sequence, true);
-    await this.writeRecord(n, record);
-    this.setMftBit(n, false);
-    if (n < this.recordHint) this.recordHint = n;
+    const file = await this.loadAttributes(n);
+    // The link being removed: its $FILE_NAME under this parent, with its DOS/Win32 partner.
+    const names = fileNames(file.attributes);
+    const linkName = keyName(entry.key);
+    const target = names.find((f) => f.parent === parent && this.upcase.compare(f.name, linkName) === 0);
+    const removed = target ? [target, ...partnerOf(names, target)] : names.filter((f) => f.parent === parent);
+    const remaining = names.filter((f) => !removed.includes(f) && f.namespace !== NAMESPACE_DOS);
+    const goes = remaining.length === 0 || directory;
+    // A reparse point is also listed in $Extend/$Reparse; that entry goes with the file (and
+    // the deletion is refused, before any change, where we cannot edit that index).
+    if (goes && file.attributes.some((a) => attributeType(a) === AT_REPARSE_POINT)) await this.removeReparseEntry(n, path);
+    const state = await this.dir(parent);
+    for (const f of removed) this.removeEntry(state, n, f.name);
+    if (!goes) {
+      // Another hard link keeps the file: drop this name only.
+      const view = new DataView(file.base.buffer, file.base.byteOffset, file.base.byteLength);
+      view.setUint16(0x12, Math.max(1, u16(file.base, 0x12) - removed.length), true);
+      await this.storeAttributes({ file, attributes: file.attributes.filter((a) => !removed.some((f) => f.bytes === a)), runs: [] });
+      return;
+    }
+    for (const a of file.attributes) if (isNonResident(a)) this.bitmap.free(extentRuns(a, this.fs.geometry.totalClusters));
+    this.bitmap.free(file.listRuns);
+    for (const r of file.extensions) await this.releaseRecord(r);
+    await this.releaseRecord(n);
     this.dirs.delete(n);
-    this.removeEntries(await this.dir(parent), n);
+  }
+
+  /**
+   * Removes record `n`'s entry from the $R index of $Extend/$Reparse (key: reparse tag, file
+   * reference; ntfs-3g's ntfs_delete_reparse_index). Only an index held whole in its root is
+   * edited; one with INDX blocks is refused.
+   */
+  private async removeReparseEntry(n: number, path: string): Promise<void> {
+    const extend = await this.dir(MFT_RECORD_EXTEND);
+    const at = this.search(extend, '$Reparse');
+    if (at < 0) return; // no $Reparse index: nothing names the file
+    const file = await this.loadAttributes(extend.items[at]!.recordNumber);
+    const root = file.attributes.find((a) => attributeType(a) === AT_INDEX_ROOT && attributeName(a) === '$R' && !isNonResident(a));
+    if (!root) throw new UnsupportedError(`${path} is a reparse point and $Extend/$Reparse has no $R index root to update`, { path });
+    const value = residentValue(root);
+    if (value.length < 0x20 || (value[0x1c]! & 1) !== 0) {
+      throw new UnsupportedError(`${path} is a reparse point and $Extend/$Reparse's $R index has INDX blocks; removing its entry is not implemented`, { path });
+    }
+    const start = 0x10 + u32(value, 0x10);
+    const end = Math.min(value.length, 0x10 + u32(value, 0x14));
+    const kept: Uint8Array[] = [];
+    let endEntry: Uint8Array | undefined;
+    for (let p = start, i = 0; p + 16 <= end && i < 65536; i++) {
+      const length = u16(value, p + 8);
+      if (length < 16 || p + length > end) throw new CorruptError('$Extend/$Reparse $R entry length is invalid', { structure: 'NTFS $R index' });
+      if ((u16(value, p + 12) & 2) !== 0) {
+        endEntry = value.slice(p, p + length);
+        break;
+      }
+      const keyLength = u16(value, p + 10);
+      const target = keyLength >= 12 ? u32(value, p + 16 + 4) + u16(value, p + 16 + 8) * 0x100000000 : -1;
+      if (target !== n) kept.push(value.slice(p, p + length));
+      p += length;
+    }
+    if (!endEntry) throw new CorruptError('$Extend/$Reparse $R index has no end entry', { structure: 'NTFS $R index' });
+    const entries = [...kept, endEntry];
+    const entriesLength = entries.reduce((sum, e) => sum + e.length, 0);
+    const rebuilt = new Uint8Array(0x20 + entriesLength);
+    rebuilt.set(value.subarray(0, 0x20));
+    const rv = new DataView(rebuilt.buffer);
+    rv.setUint32(0x10, 0x10, true);
+    rv.setUint32(0x14, 0x10 + entriesLength, true);
+    rv.setUint32(0x18, 0x10 + entriesLength, true);
+    let pos = 0x20;
+    for (const e of entries) {
+      rebuilt.set(e, pos);
+      pos += e.length;
+    }
+    const replacement = buildResident({ type: AT_INDEX_ROOT, name: '$R', instance: u16(root, 0x0e), flags: u16(root, 0x0c), value: rebuilt });
+    await this.storeAttributes({ file, attributes: file.attributes.map((a) => (a === root ? replacement : a)), runs: [] });
   }
 
   async flush(): Promise<void> {
@@ -757,6 +1107,6 @@ export class NtfsWritableFileSystem implements WritableFileSystem {
   async close(): Promise<void> {}
 }
 
-export function openNtfsWritable(device: WritableBlockDevice, options: { diagnostics?: Diagnostics } = {}): Promise<NtfsWritableFileSystem> {
+export function openNtfsWritable(device: WritableBlockDevice, options: NtfsWriteOptions = {}): Promise<NtfsWritableFileSystem> {
   return NtfsWritableFileSystem.open(device, options);
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checkNtfs } from '../../../../src/fs/ntfs/check/index.js';
+import { openNtfsWritable } from '../../../../src/fs/ntfs/index.js';
 import { NtfsFileSystem } from '../../../../src/fs/ntfs/filesystem.js';
 import { FileDevice, type MemoryDevice } from '../../../../src/io/index.js';
 import { encodeFixups, tryApplyFixups } from '../../../../src/fs/ntfs/fixups.js';
@@ -142,5 +143,45 @@ describe('checkNtfs', () => {
     const order2 = memoryOf(seeded);
     editName(order2, 'file-11.bin', 5, '9'); // "file-91.bin" sorts after file-12
     expect(await codes(order2)).toContain('INDEX_ORDER');
+  });
+  it('reports attribute lists that disagree with the records, and wrong link counts', async () => {
+    // A file with an $ATTRIBUTE_LIST (made by our writer: many links spill into extension records).
+    const device = memoryOf(fresh);
+    const fs = await openNtfsWritable(device);
+    await fs.writeFile('/t.bin', bytesOf(100, 1));
+    for (let i = 0; i < 8; i++) await fs.link('/t.bin', `/a rather long hard link name number ${i}.bin`); // a resident list
+    await fs.flush();
+    expect(await codes(device)).toEqual([]);
+    const reader = await NtfsFileSystem.open(device);
+    const n = (await reader.stat('/t.bin')).inode!;
+    const list = (await reader.mft.loadFile(n)).attributeList!;
+    const ext = list.find((e) => e.recordNumber !== n)!.recordNumber;
+    const listValue = (r: Uint8Array): number => {
+      let at = r[0x14]! | (r[0x15]! << 8);
+      while ((r[at]! | (r[at + 1]! << 8)) !== 0x20) at += r[at + 4]! | (r[at + 5]! << 8);
+      return at + (r[at + 0x14]! | (r[at + 0x15]! << 8));
+    };
+    // An entry's instance that no attribute has.
+    const instance = memoryOf(fresh);
+    instance.bytes.set(device.bytes);
+    await patchRecord(instance, n, (r) => {
+      const v = listValue(r) + 0x20; // the second entry
+      r[v + 0x18] = 0x77;
+    });
+    expect(await codes(instance)).toEqual(['ATTRIBUTE_LIST']);
+    // An extension record whose base no longer names it.
+    const orphan = memoryOf(fresh);
+    orphan.bytes.set(device.bytes);
+    await patchRecord(orphan, ext, (r) => {
+      r[0x20] = 7; // belongs to record 7 ($Boot) now
+    });
+    expect(await codes(orphan)).toContain('ATTRIBUTE_LIST');
+    // A link count that does not match the $FILE_NAMEs.
+    const links = memoryOf(fresh);
+    links.bytes.set(device.bytes);
+    await patchRecord(links, n, (r) => {
+      r[0x12] = 5;
+    });
+    expect(await codes(links)).toEqual(['LINK_COUNT']);
   });
 });
