@@ -9,8 +9,9 @@
 //   bound through CriticalDeviceDatabase before Windows 8 or DriverDatabase from 8 on),
 //   'fixable' (inbox/installed driver needing only Start=0 / StartOverride cleared),
 //   'install' (a driver source has it), or 'cannot' (with why).
-// - serviceFixes: Start=0 and StartOverride removal for the drivers those devices need
-//   (stornvme/storvsc/vmbus/pvscsi…: the Azure NVMe StartOverride failure, §e #4).
+// - serviceFixes: Start=0 and StartOverride removal for the drivers those devices need and
+//   the buses under them (stornvme/storvsc/vmbus/vpci/pci/pvscsi…: the Azure NVMe
+//   StartOverride failure, §e #4).
 // - installs: the windows-install-driver patch bodies (virt-v2v's recipe, §a.3, from the INF).
 // - safetyNet: storahci/msahci, intelide, atapi made boot-start so the emulated AHCI/IDE of
 //   any target boots (Azure's preparation checklist).
@@ -84,6 +85,19 @@ export const SCSI_ADAPTER_CLASS = '{4D36E97B-E325-11CE-BFC1-08002BE10318}';
 /** Services a bus needs besides the device's own driver (boot-start too). */
 const BUS_SERVICES: Record<string, string[]> = { vmbus: ['vmbus'] };
 
+/**
+ * Services a device needs besides its own driver: its bus's (vmbus for storvsc); on Hyper-V
+ * and Azure a Microsoft-vendor PCI device (Azure NVMe, 1414:B111) reaches the guest through
+ * virtual PCI on VMBus, so vmbus, vpci and pci must load at boot too — the StartOverride left
+ * on vpci is what breaks the SCSI→NVMe switch (conversion-facts §e #4).
+ */
+function companionServices(device: PlatformDevice, lineage: string[]): string[] {
+  const out = [...(BUS_SERVICES[device.bus] ?? [])];
+  const onHyperV = lineage.includes('hyperv-gen1') || lineage.includes('hyperv-gen2');
+  if (onHyperV && device.bus === 'pci' && (device.pci ?? []).some((p) => p.vendor.toUpperCase() === '1414')) out.push('vmbus', 'vpci', 'pci');
+  return unique(out);
+}
+
 /** Inbox drivers that let the emulated controllers of any target boot. */
 const SAFETY_NET = ['storahci', 'msahci', 'intelide', 'atapi'];
 
@@ -99,7 +113,8 @@ const SOURCE_DRIVERS: Array<{ tool: string; platforms: string[]; services: strin
     platforms: [],
     services: ['prl_boot', 'prl_dd', 'prl_eth5', 'prl_fs', 'prl_memdev', 'prl_mouf', 'prl_pv32', 'prl_pv64', 'prl_scsi', 'prl_sound', 'prl_strg', 'prl_tg', 'prl_time', 'prl_uprof', 'prl_va'],
   },
-  { tool: 'VMware Tools', platforms: ['vmware-esxi'], services: ['vmhgfs', 'vmmemctl', 'vmrawdsk', 'vm3dmp', 'vmusbmouse', 'vmmouse', 'vmci', 'vsock'] },
+  // VMware Tools' own kernel drivers; vmci/vmmouse/vsock are left alone (some Windows releases ship them inbox).
+  { tool: 'VMware Tools', platforms: ['vmware-esxi'], services: ['vmhgfs', 'vmmemctl', 'vmrawdsk', 'vm3dmp', 'vmusbmouse'] },
   { tool: 'VirtualBox Guest Additions', platforms: ['virtualbox'], services: ['VBoxGuest', 'VBoxSF', 'VBoxMouse', 'VBoxWddm', 'VBoxVideo'] },
 ];
 
@@ -159,7 +174,8 @@ function idMatchesDevice(id: string, pairs: string[]): boolean {
 }
 
 /** Whether every PCI ID pair of the device is bound to `service` in the CDD or DriverDatabase. */
-function bound(facts: WindowsFacts, device: PlatformDevice, service: string, driverDatabase: boolean): boolean {
+function bound(args: { facts: WindowsFacts; device: PlatformDevice; service: string; driverDatabase: boolean }): boolean {
+  const { facts, device, service, driverDatabase } = args;
   const source = driverDatabase ? 'DriverDatabase' : 'CriticalDeviceDatabase';
   const pairs = (device.pci ?? []).map((p) => ({ vendor: p.vendor.toUpperCase(), device: p.device.toUpperCase() }));
   if (pairs.length === 0) return false;
@@ -183,7 +199,7 @@ interface DeviceOutcome {
   install?: WindowsInstallDriver;
 }
 
-function evaluateDevice(args: { device: PlatformDevice; facts: WindowsFacts; driverDatabase: boolean; options: WindowsPlanOptions; arch: string; controlSet: string }): DeviceOutcome {
+function evaluateDevice(args: { device: PlatformDevice; facts: WindowsFacts; driverDatabase: boolean; options: WindowsPlanOptions; arch: string; controlSet: string; lineage: string[] }): DeviceOutcome {
   const { device, facts, driverDatabase, options } = args;
   const info = device.windows;
   const base = { id: device.id, name: device.name, default: device.default === true, services: info?.services ?? [] };
@@ -192,15 +208,15 @@ function evaluateDevice(args: { device: PlatformDevice; facts: WindowsFacts; dri
   }
   const present = info.services
     .map((name) => serviceOf(facts, name))
-    // A key without Type is a stub (an installer's leftovers, like VMware's Services\\pvscsi), not a driver.
+    // A key without Type is a stub (an installer's leftovers, like VMware's Services\pvscsi), not a driver.
     .filter((s): s is ServiceFacts => s !== undefined && s.type !== undefined && s.fileExists !== false);
-  const companions = (BUS_SERVICES[device.bus] ?? []).map((name) => ({ name, facts: serviceOf(facts, name) }));
+  const companions = companionServices(device, args.lineage).map((name) => ({ name, facts: serviceOf(facts, name) }));
   const missingCompanion = companions.filter((c) => c.facts === undefined).map((c) => c.name);
   const inbox = info.inbox.status === 'inbox';
-  // An inbox driver binds through its own INF (class-code IDs such as PCI\\CC_010802); only a
+  // An inbox driver binds through its own INF (class-code IDs such as PCI\CC_010802); only a
   // driver that is not inbox needs the device's own IDs bound before Windows can boot from it.
   const needsBinding = info.inbox.status === 'not-inbox' && device.bus === 'pci';
-  const usable = present.filter((s) => !needsBinding || bound(facts, device, s.name, driverDatabase));
+  const usable = present.filter((s) => !needsBinding || bound({ facts, device, service: s.name, driverDatabase }));
 
   if (usable.length > 0 && missingCompanion.length === 0) {
     const fixes = [...usable, ...companions.map((c) => c.facts as ServiceFacts)]
@@ -270,7 +286,7 @@ export function windowsContext(args: { os: WindowsOs; target: Platform; platform
   const controlSet = facts.controlSet ?? 'ControlSet001';
   const arch = infArch(facts.arch) ?? 'unknown';
   const options = args.windows ?? {};
-  const outcomes = selectableBootStorage(target, args.controllers).map((device) => evaluateDevice({ device, facts, driverDatabase, options, arch, controlSet }));
+  const outcomes = selectableBootStorage(target, args.controllers).map((device) => evaluateDevice({ device, facts, driverDatabase, options, arch, controlSet, lineage }));
   const anyReady = outcomes.some((o) => o.derived.state !== 'cannot');
 
   // Patches only for the devices that can be made ready; one fix per service.

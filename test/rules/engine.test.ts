@@ -178,7 +178,10 @@ describe('loadRulePacks', () => {
     const dir = scratch();
     writeFileSync(join(dir, 'site.json'), JSON.stringify(pack([rule({ id: 'site.one' })])));
     const packs = await loadRulePacks({ dirs: [dir] });
-    expect(packs.map((p) => p.name)).toEqual(['linux', 'test']);
+    const builtIn = (await loadRulePacks()).map((p) => p.name);
+    expect(builtIn).toEqual(expect.arrayContaining(['linux', 'windows']));
+    // User packs come after every built-in one, in file order.
+    expect(packs.map((p) => p.name)).toEqual([...builtIn, 'test']);
 
     const bad = scratch();
     writeFileSync(join(bad, 'broken.json'), JSON.stringify(pack([rule({ when: { match: ['facts.x', '('] } })])));

@@ -101,11 +101,13 @@ function splitDeviceId(id: string): { bus: string; rest: string } {
   return { bus: id.slice(0, at).toUpperCase(), rest: id.slice(at + 1) };
 }
 
-function requireKey(editor: HiveEditor, path: string, what: string): void {
+function requireKey(args: { editor: HiveEditor; path: string; what: string }): void {
+  const { editor, path, what } = args;
   if (editor.hive.find(path) === undefined) throw new PreconditionError(`${what}: registry key ${path} is missing`, { kind: 'registry key', path });
 }
 
-function setSpecs(editor: HiveEditor, key: string, values: readonly RegistryValueSpec[]): void {
+function setSpecs(args: { editor: HiveEditor; key: string; values: readonly RegistryValueSpec[] }): void {
+  const { editor, key, values } = args;
   for (const spec of values) {
     const { type, data } = encodeValueSpec(spec);
     editor.setValue({ key, name: spec.name, type, data });
@@ -114,7 +116,7 @@ function setSpecs(editor: HiveEditor, key: string, values: readonly RegistryValu
 
 function applyInstall(editor: HiveEditor, p: WindowsInstallDriver): void {
   const cs = p.controlSet;
-  requireKey(editor, `${cs}\\Services`, `install ${p.service}`);
+  requireKey({ editor, path: `${cs}\\Services`, what: `install ${p.service}` });
   const hasDatabase = editor.hive.find('DriverDatabase') !== undefined;
   if ((p.binding === 'driver-database') !== hasDatabase) {
     throw new PreconditionError(`install ${p.service}: the plan binds through ${p.binding} but the SYSTEM hive ${hasDatabase ? 'has' : 'has no'} DriverDatabase key`, { kind: 'registry key', path: 'DriverDatabase' });
@@ -133,7 +135,7 @@ function applyInstall(editor: HiveEditor, p: WindowsInstallDriver): void {
   for (const sub of p.serviceValues) {
     const key = sub.key === '' ? service : `${service}\\${sub.key}`;
     editor.createKey(key);
-    setSpecs(editor, key, sub.values);
+    setSpecs({ editor, key, values: sub.values });
   }
   if (p.binding === 'cdd') {
     for (const id of p.hardwareIds) {
@@ -176,14 +178,14 @@ function applyOne(editor: HiveEditor, p: WindowsHivePlanned): void {
       return;
     case 'windows-service-start': {
       const key = `${p.controlSet}\\Services\\${p.service}`;
-      requireKey(editor, key, `service ${p.service}`);
+      requireKey({ editor, path: key, what: `service ${p.service}` });
       editor.setDword(key, 'Start', p.start);
       if (p.clearStartOverride) editor.deleteKey(`${key}\\StartOverride`);
       return;
     }
     case 'registry-values':
-      requireKey(editor, p.key, p.rule);
-      setSpecs(editor, p.key, p.values);
+      requireKey({ editor, path: p.key, what: p.rule });
+      setSpecs({ editor, key: p.key, values: p.values });
       return;
   }
 }

@@ -4,7 +4,6 @@
 // each hive is written whole: realized one by one, the second edit of SYSTEM would expect the
 // hash of the hive before the first (dispatch.ts realizeAll groups them here).
 
-import type { PlannedPatch } from '../../rules/types.js';
 import type { Patch } from '../types.js';
 import type { GuestView } from './types.js';
 import { DriverSourceCache, realizeDriverFiles } from './windows-driver-files.js';
@@ -30,4 +29,3 @@ export function realizeWindowsOne(args: { planned: WindowsHivePlanned; guest: Gu
 }
 
 export { isWindowsHivePlanned, type WindowsHivePlanned };
-export type { PlannedPatch };
