@@ -9,15 +9,14 @@
 //    source hypervisor's MSI tools (VMware Tools: the product code from its Uninstall entry,
 //    /I rewritten to /X as virt-v2v does), online disks (Windows Server 2019 / build 17763+),
 //    static IPs per adapter with EnableDHCP=0 (PowerShell's NetTCPIP: Windows 8 / 2012+), the
-//    guest agent when the driver source has one and the target is KVM-based;
+//    guest agent when the driver source has one, the target is KVM-based and Windows is 7+;
 //  - firstboot.blocked: why the hook cannot be armed (Windows is itself mid-Setup, …).
 
 import type { WindowsFacts } from '../windows/types.js';
-import { FIRSTBOOT_MAX_RETRIES, windowsPath } from '../windows/firstboot/paths.js';
 import type { FirstbootState } from '../windows/firstboot/state.js';
 import type { FirstbootAction, PnputilMode, StaticAddress } from '../windows/firstboot/types.js';
 import { appendDevicePath, devicePathHas } from '../windows/firstboot/registry.js';
-import { DEVICE_PATH_ENTRY, FIRSTBOOT_DIR, runnerCommandLine } from '../windows/firstboot/paths.js';
+import { DEVICE_PATH_ENTRY, FIRSTBOOT_DIR, FIRSTBOOT_MAX_RETRIES, runnerCommandLine, windowsPath } from '../windows/firstboot/paths.js';
 import type { RegistryValueSpec, WindowsDriverFile, WindowsFirstboot, WindowsFirstbootScript } from './types.js';
 import { cmdLineType } from '../windows/firstboot/runner.js';
 import { ntVersion } from './windows-context.js';
@@ -156,7 +155,8 @@ function scriptsFor(args: { facts: WindowsFacts; lineage: string[]; input: First
   const ip = staticIpScripts(facts, input);
   scripts.push(...ip.scripts);
   const hasAgent = facts.services.some((s) => /^qemu-ga$/i.test(s.name) || /^QEMU Guest Agent$/i.test(s.name));
-  if (input.guestAgent !== undefined && lineage.includes('kvm') && !hasAgent) {
+  // qemu-ga's MSI needs Windows 7 / 2008 R2 (NT 6.1) or later.
+  if (input.guestAgent !== undefined && lineage.includes('kvm') && !hasAgent && (ntVersion(facts) ?? 0) >= 601) {
     const msi = input.guestAgent.dest.split('/').pop()!;
     scripts.push({
       systemRoot: facts.systemRoot,
@@ -179,6 +179,7 @@ function blockedWhy(state: FirstbootState | undefined): string | undefined {
   if ((r.systemSetupInProgress ?? 0) !== 0) return `Windows is itself in Setup (SystemSetupInProgress=${r.systemSetupInProgress}); its Setup hook is in use`;
   if ((r.setupType ?? 0) !== 0) return `SYSTEM\\Setup SetupType is ${r.setupType}: Windows (sysprep/OOBE) already uses the Setup hook`;
   if (r.cmdLine === undefined) return 'SYSTEM\\Setup CmdLine has a type rehost cannot put back';
+  if (/[^\x20-\x7e\n]/.test(r.cmdLine.data)) return 'SYSTEM\\Setup CmdLine holds characters the runner (an ASCII batch file) cannot put back';
   if (r.autoReboot === undefined || (r.autoReboot.type !== 'absent' && r.autoReboot.type !== 'REG_DWORD')) return 'CrashControl AutoReboot has a type rehost cannot put back';
   return undefined;
 }
