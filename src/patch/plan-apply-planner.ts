@@ -1,30 +1,72 @@
-// The planner applyPlan uses in `rehost apply`: the rule packs (built-in plus --rules
-// directories) evaluated by src/rules planFor for each operating system of the inspection.
+// The planner applyPlan uses in `rehost apply` and `rehost plan`: the rule packs (built-in plus
+// --rules directories) evaluated by src/rules planFor for each operating system of the
+// inspection. Windows guests also get what is read from disks: the boot-storage driver
+// candidates of --drivers, and the first-boot input (the guest's first-boot state read from its
+// system volume through readVolume, and the staged driver set of --drivers), so the
+// windows-firstboot patches are planned the same way by both commands and in the re-plan
+// after apply (which then sees the runner in place and proposes nothing).
 
 import { platformById, type Catalog } from '../catalog/index.js';
-import { loadRulePacks, planFor, type PlanOptions, type RulePack } from '../rules/index.js';
+import type { Diagnostics } from '../diagnostics.js';
+import { loadRulePacks, planFor, type FirstbootPlanInput, type PlanOptions, type RulePack } from '../rules/index.js';
+import { firstbootPlanInput } from '../windows/firstboot/index.js';
 import type { OsPlanner } from './plan-apply.js';
-import { windowsDriverCandidates } from './realize/windows-driver-source.js';
+import { infOsOf, windowsDriverCandidates } from './realize/windows-driver-source.js';
 
 /** An OsPlanner over fixed packs and options; Windows guests get the drivers of `drivers` (a directory or ISO). */
-export function packPlanner(args: { catalog: Catalog; packs: RulePack[]; options?: PlanOptions; drivers?: string }): OsPlanner {
-  return async ({ inspection, os, target }) => {
+export function packPlanner(args: { catalog: Catalog; packs: RulePack[]; options?: PlanOptions; drivers?: string; diagnostics?: Diagnostics }): OsPlanner {
+  const diagnostics = args.diagnostics !== undefined ? { diagnostics: args.diagnostics } : {};
+  return async ({ inspection, os, target, readVolume }) => {
     let options = args.options;
-    if (os.type === 'windows' && args.drivers !== undefined) {
-      const drivers = await windowsDriverCandidates({ driverSource: args.drivers, facts: os.facts, target: platformById(args.catalog, target) });
-      options = { ...(options ?? {}), windows: { driverSource: args.drivers, drivers } };
+    let firstboot: FirstbootPlanInput | undefined;
+    if (os.type === 'windows') {
+      if (args.drivers !== undefined) {
+        const drivers = await windowsDriverCandidates({ driverSource: args.drivers, facts: os.facts, target: platformById(args.catalog, target), ...diagnostics });
+        options = { ...(options ?? {}), windows: { driverSource: args.drivers, drivers } };
+      }
+      const macs = args.options?.macs;
+      firstboot = await firstbootPlanInput({
+        fs: await readVolume(os.root),
+        facts: os.facts,
+        os: infOsOf(os.facts),
+        ...(args.drivers !== undefined ? { driverSource: args.drivers } : {}),
+        ...(macs !== undefined ? { macs } : {}),
+        ...diagnostics,
+      });
     }
-    return planFor({ inspection, os: os.root, catalog: args.catalog, target, packs: args.packs, ...(options !== undefined ? { options } : {}) });
+    return planFor({
+      inspection,
+      os: os.root,
+      catalog: args.catalog,
+      target,
+      packs: args.packs,
+      ...(options !== undefined ? { options } : {}),
+      ...(firstboot !== undefined ? { firstboot } : {}),
+    });
   };
 }
 
 /** Loads the packs (built-in, then `ruleDirs`) and returns the planner. */
-export async function rulesPlanner(args: { catalog: Catalog; ruleDirs?: string[]; controllers?: string[]; macs?: Record<string, string>; vmMacs?: string[]; drivers?: string }): Promise<OsPlanner> {
+export async function rulesPlanner(args: {
+  catalog: Catalog;
+  ruleDirs?: string[];
+  controllers?: string[];
+  macs?: Record<string, string>;
+  vmMacs?: string[];
+  drivers?: string;
+  diagnostics?: Diagnostics;
+}): Promise<OsPlanner> {
   const packs = await loadRulePacks({ dirs: args.ruleDirs ?? [] });
   const options: PlanOptions = {
     ...(args.controllers !== undefined && args.controllers.length > 0 ? { controllers: args.controllers } : {}),
     ...(args.macs !== undefined && Object.keys(args.macs).length > 0 ? { macs: args.macs } : {}),
     ...(args.vmMacs !== undefined && args.vmMacs.length > 0 ? { vmMacs: args.vmMacs } : {}),
   };
-  return packPlanner({ catalog: args.catalog, packs, options, ...(args.drivers !== undefined ? { drivers: args.drivers } : {}) });
+  return packPlanner({
+    catalog: args.catalog,
+    packs,
+    options,
+    ...(args.drivers !== undefined ? { drivers: args.drivers } : {}),
+    ...(args.diagnostics !== undefined ? { diagnostics: args.diagnostics } : {}),
+  });
 }

@@ -10,9 +10,15 @@
 //      then recheck re-inspects and re-plans, which must propose nothing;
 //   5. commit, the only step that writes a user's file (backed qcow2, standalone, in place).
 // Progress is reported by stage, so callers can show it (and tests can stop at a stage).
+// Planners read the guest's volumes (Windows first boot reads its current state from the
+// system volume) through `readVolume`: read-only filesystems over the volumes being planned,
+// opened once each and closed when planning ends, so the writable stack opened afterwards is
+// the only one holding a volume; the re-plan in verify reads the freshly discovered volumes of
+// the flushed overlay, i.e. what the patches wrote.
 
 import { ignoreDiagnostics, type Diagnostics } from '../diagnostics.js';
 import { NotFoundError, PreconditionError, RehostError, UnsafeStateError, UnsupportedError } from '../errors.js';
+import type { Volume } from '../fs/discover.js';
 import { openFileSystem } from '../fs/open.js';
 import type { FileSystem } from '../fs/types.js';
 import { inspectDevice, type Inspection, type OperatingSystem } from '../inspect/index.js';
@@ -27,8 +33,11 @@ import type { Patch } from './types.js';
 /** What inspection gives the planner: every OS on the disk, volumes and warnings. */
 export type DiskInspection = Omit<Inspection, 'image' | 'schemaVersion'>;
 
+/** Read access to a volume of the disk being planned (a read-only filesystem; the caller does not close it). */
+export type ReadVolume = (volumeId: string) => Promise<FileSystem>;
+
 /** Plans one operating system of an inspected disk for the target (src/rules planFor, adapted). */
-export type OsPlanner = (args: { inspection: DiskInspection; os: OperatingSystem; target: string }) => Plan | Promise<Plan>;
+export type OsPlanner = (args: { inspection: DiskInspection; os: OperatingSystem; target: string; readVolume: ReadVolume }) => Plan | Promise<Plan>;
 
 export type ApplyStage = 'opened' | 'inspected' | 'planned' | 'realized' | 'applied' | 'verified' | 'committing' | 'committed';
 
@@ -80,12 +89,49 @@ function plannedText(planned: PlannedPatch): string {
   return `${planned.kind} ${planned.volume}:${what} (${planned.rule})`;
 }
 
-async function planAll(args: { inspection: DiskInspection; target: string; planner: OsPlanner }): Promise<OsPlan[]> {
-  const plans: OsPlan[] = [];
-  for (const os of args.inspection.operatingSystems) {
-    plans.push({ root: os.root, type: os.type, plan: await args.planner({ inspection: args.inspection, os, target: args.target }) });
+/**
+ * A ReadVolume over `volumes`: each volume opened read-only once (by the kind identification
+ * found), refused when encrypted or unknown; `close` closes every filesystem it opened.
+ */
+export function volumeReader(args: { volumes: readonly Volume[]; diagnostics?: Diagnostics; imageName?: string }): { readVolume: ReadVolume; close: () => Promise<void> } {
+  const diagnostics = args.diagnostics ?? ignoreDiagnostics;
+  const opened = new Map<string, Promise<FileSystem>>();
+  const readVolume: ReadVolume = (volumeId) => {
+    let fs = opened.get(volumeId);
+    if (fs === undefined) {
+      const volume = args.volumes.find((v) => v.id === volumeId);
+      if (!volume) return Promise.reject(new NotFoundError(`no volume ${volumeId}${args.imageName !== undefined ? ` on ${args.imageName}` : ''}`, { kind: 'volume', path: volumeId }));
+      if (volume.filesystem.encrypted) return Promise.reject(new UnsafeStateError(`volume ${volumeId} is encrypted (${volume.filesystem.kind}); rehost does not read encrypted volumes`, { path: volumeId }));
+      fs = openFileSystem(volume.device, { diagnostics, kind: volume.filesystem.kind });
+      opened.set(volumeId, fs);
+    }
+    return fs;
+  };
+  const close = async (): Promise<void> => {
+    const all = [...opened.values()];
+    opened.clear();
+    // A volume that failed to open has nothing to close; its error was the planner's to report.
+    for (const fs of await Promise.allSettled(all)) if (fs.status === 'fulfilled') await fs.value.close?.();
+  };
+  return { readVolume, close };
+}
+
+/**
+ * Plans every operating system of the inspection with `planner`, reading `volumes` (the ones
+ * the inspection was made from) through one volumeReader closed before returning.
+ * Shared by applyPlan and `rehost plan`, so both plan the same way.
+ */
+export async function planAll(args: { inspection: DiskInspection; target: string; planner: OsPlanner; volumes: readonly Volume[]; diagnostics?: Diagnostics; imageName?: string }): Promise<OsPlan[]> {
+  const reader = volumeReader({ volumes: args.volumes, ...(args.diagnostics !== undefined ? { diagnostics: args.diagnostics } : {}), ...(args.imageName !== undefined ? { imageName: args.imageName } : {}) });
+  try {
+    const plans: OsPlan[] = [];
+    for (const os of args.inspection.operatingSystems) {
+      plans.push({ root: os.root, type: os.type, plan: await args.planner({ inspection: args.inspection, os, target: args.target, readVolume: reader.readVolume }) });
+    }
+    return plans;
+  } finally {
+    await reader.close();
   }
-  return plans;
 }
 
 async function inspectOverlay(tx: Transaction, diagnostics: Diagnostics): Promise<DiskInspection> {
@@ -161,7 +207,7 @@ export async function applyPlan(options: PlanApplyOptions): Promise<PlanApplyRes
     const inspection = await inspectOverlay(tx, diagnostics);
     progress({ stage: 'inspected' });
     if (inspection.operatingSystems.length === 0) throw noOperatingSystem(options.imagePath, inspection);
-    const plans = await planAll({ inspection, target: options.target, planner: options.planner });
+    const plans = await planAll({ inspection, target: options.target, planner: options.planner, volumes: await tx.volumes(), diagnostics, imageName: tx.image.filename });
     progress({ stage: 'planned' });
     const reasons = blockedReasons(plans);
     if (reasons.length > 0) throw new PlanBlockedError({ image: options.imagePath, target: options.target, reasons });
@@ -182,8 +228,9 @@ export async function applyPlan(options: PlanApplyOptions): Promise<PlanApplyRes
     progress({ stage: 'applied' });
 
     await tx.verify({
-      recheck: async () => {
-        const again = await planAll({ inspection: await inspectOverlay(tx, diagnostics), target: options.target, planner: options.planner });
+      // `volumes`: discovered afresh on the overlay after tx.verify flushed every written filesystem.
+      recheck: async (volumes) => {
+        const again = await planAll({ inspection: await inspectOverlay(tx, diagnostics), target: options.target, planner: options.planner, volumes, diagnostics, imageName: tx.image.filename });
         const left = [...again.flatMap((p) => p.plan.patches.map(plannedText)), ...blockedReasons(again).map((r) => `blocked: ${r}`)];
         if (left.length > 0) {
           throw new PreconditionError(`verification failed: after applying, the plan still proposes ${left.length} change(s): ${left.join('; ')}; nothing was committed`, {

@@ -12,3 +12,4 @@ export { mapDevice, parseKernelDeviceName, resolveGuestPath, type VolumeInfo, ty
 export { linuxContext, selectableBootStorage, targetLineage, type PlanOptions, type LinuxOs, type DerivedKernel, type DerivedDevice, type DerivedKernelDevice } from './linux-context.js';
 export { planFor, assemblePlan, pickOs, type PlanForArgs } from './plan.js';
 export { windowsContext, usesDriverDatabase, ntVersion, infArch, SCSI_ADAPTER_CLASS, type WindowsOs, type WindowsDriverCandidate, type WindowsPlanOptions, type DerivedWindowsDevice, type DerivedServiceFix, type DerivedDisable } from './windows-context.js';
+export { windowsFirstbootDerived, type FirstbootPlanInput, type DerivedFirstboot } from './windows-firstboot-context.js';

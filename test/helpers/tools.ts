@@ -27,8 +27,19 @@ export function runBytes(command: string, args: string[]): Buffer {
   return execFileSync(command, args, { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+const created: string[] = [];
+
+/** A fresh directory under the system temp dir, removed after the test file (test/helpers/setup.ts). */
 export function tempDir(prefix = 'rehost-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  created.push(dir);
+  return dir;
+}
+
+/** Removes every tempDir() of this test file; REHOST_KEEP_TMP=1 keeps them for a post-mortem. */
+export function removeTempDirs(): void {
+  if (process.env.REHOST_KEEP_TMP === '1') return;
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 export async function sha256File(path: string): Promise<string> {

@@ -85,6 +85,35 @@ describe('applyPlan on a guest configured by device names', () => {
     expect(existsSync(join(dir, 'again.qcow2'))).toBe(false);
   });
 
+  test('planners read the volumes: one read-only filesystem per volume, unknown ids refused; the re-plan reads what apply wrote', async () => {
+    const seen: Array<{ fstab: string; same: boolean; missing: string }> = [];
+    const reading: OsPlanner = async (args) => {
+      const fs = await args.readVolume('p2');
+      const missing = await args.readVolume('p9').then(
+        () => 'opened',
+        (error: Error) => error.message,
+      );
+      seen.push({ fstab: new TextDecoder().decode(await fs.readFile('/etc/fstab')), same: fs === (await args.readVolume('p2')), missing });
+      return factsPlanner(args);
+    };
+    const result = await applyPlan({
+      imagePath: source,
+      target: 'kvm',
+      planner: reading,
+      commit: { mode: 'backed', output: join(dir, 'reading.qcow2') },
+    });
+    expect(result.outcome).toBe('applied');
+    expect(seen).toHaveLength(2);
+    expect(seen.map((s) => [s.same, s.missing])).toEqual([
+      [true, `no volume p9 on ${source} [in p9]`],
+      [true, `no volume p9 on ${source} [in p9]`],
+    ]);
+    expect(seen[0]!.fstab).toBe(ROOT_FILES['etc/fstab']);
+    // The re-plan in verify reads the flushed overlay: the fstab as apply rewrote it.
+    expect(seen[1]!.fstab).toBe((ROOT_FILES['etc/fstab'] as string).replace('/dev/sda2', `UUID=${ROOT_UUID}`).replace('/dev/sda1', `UUID=${BOOT_UUID}`));
+    expect(await sha256File(source)).toBe(sourceHash);
+  });
+
   test('a blocked plan is refused before any write, with its reasons', async () => {
     const blocked: OsPlanner = async (args) => {
       const plan = await factsPlanner(args);
@@ -157,6 +186,13 @@ describe('refusals before any write', () => {
     const image = variant('luks-boot', { offset: BOOT.start, bytes: magic('LUKS\xba\xbe') });
     await expect(applyPlan({ imagePath: image, target: 'kvm', planner: bootPlanner, commit: { mode: 'backed', output: join(dir, 'luks.qcow2') } })).rejects.toThrow(/cannot write encrypted volumes: volume p1 is encrypted \(luks\)/);
     expect(existsSync(join(dir, 'luks.qcow2'))).toBe(false);
+    // Nor read: a planner asking for it is refused, and the refusal reaches the caller.
+    const reader: OsPlanner = async (args) => {
+      await args.readVolume('p1');
+      return factsPlanner(args);
+    };
+    await expect(applyPlan({ imagePath: image, target: 'kvm', planner: reader, commit: { mode: 'backed', output: join(dir, 'luks-read.qcow2') } })).rejects.toThrow(/volume p1 is encrypted \(luks\); rehost does not read encrypted volumes/);
+    expect(existsSync(join(dir, 'luks-read.qcow2'))).toBe(false);
   });
 
   test('an ext4 root needing journal recovery is refused', async () => {

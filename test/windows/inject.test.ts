@@ -20,6 +20,7 @@ import { registerApplyCommands } from '../../src/cli/commands/apply.js';
 import { registerCheckCommands } from '../../src/cli/commands/check.js';
 import { registerPlanCommands } from '../../src/cli/commands/plan.js';
 import { applyPlan, type PlanApplyResult } from '../../src/patch/plan-apply.js';
+import type { PlannedPatch } from '../../src/rules/index.js';
 import { packPlanner } from '../../src/patch/plan-apply-planner.js';
 import { makeIso } from '../fs/iso9660-fixtures.js';
 import { runCommandInProcess } from '../helpers/cli.js';
@@ -110,13 +111,48 @@ function expectFilesCopied(part: string, osDir: string, arch: string): void {
   }
 }
 
+/** A planned patch as `kind:what` (service, hive\\key or script name). */
+function plannedLabel(p: PlannedPatch): string {
+  const what = 'service' in p ? p.service : p.kind === 'registry-values' ? `${p.hive}\\${p.key}` : p.kind === 'windows-firstboot-script' ? p.name : '';
+  return `${p.kind}:${what}`;
+}
+
+/** The windows-firstboot patch realized: the runner and the staged virtio set (viostor, vioscsi, netkvm), sorted. */
+const FIRSTBOOT_TREE = [
+  'make-directory /Program Files',
+  'make-directory /Program Files/rehost',
+  'make-directory /Program Files/rehost/drivers',
+  'write-file /Program Files/rehost/firstboot.cmd',
+  ...['netkvm', 'vioscsi', 'viostor'].flatMap((d) => ['cat', 'inf', 'sys'].map((ext) => `write-file /Program Files/rehost/drivers/${d}.${ext}`)),
+];
+
+/** The first-boot hook in the written hive (hivexget) and the staged drivers byte-exact (ntfscat). */
+function expectFirstboot(a: Applied, osDir: string, arch: string): void {
+  expect(hivexget(a.hive, '\\Setup', 'SetupType')).toBe('1');
+  expect(hivexget(a.hive, '\\Setup', 'CmdLine')).toBe('cmd.exe /c "C:\\Program Files\\rehost\\firstboot.cmd"');
+  expect(hivexget(a.hive, '\\ControlSet001\\Control\\CrashControl', 'AutoReboot')).toBe('0');
+  for (const svc of ['viostor', 'vioscsi', 'netkvm']) {
+    for (const ext of ['inf', 'sys', 'cat']) {
+      const staged = ntfscat(a.part, `/Program Files/rehost/drivers/${svc}.${ext}`);
+      const folder = svc === 'netkvm' ? 'NetKVM' : svc;
+      expect(staged.equals(readFileSync(join(source, folder, osDir, arch, `${svc}.${ext}`))), `${svc}.${ext} staged byte-exact`).toBe(true);
+    }
+  }
+}
+
 describe('KVM with a virtio-win driver source', () => {
   test('Windows 7 SP1 x86 (before Windows 8): viostor+vioscsi copied, Services created, CriticalDeviceDatabase bound', async () => {
     const a = await applyTo({ caseId: 'win7-sp1-x86-vmware', target: 'kvm', drivers: source });
     expect(a.result.outcome).toBe('applied');
     if (a.result.outcome !== 'applied') return;
     const plan = a.result.plans[0]!.plan;
-    expect(plan.patches.map((p) => `${p.kind}:${'service' in p ? p.service : ''}`)).toEqual([
+    // First boot joins the plan (the planner reads the guest's state from its system volume):
+    // the runner with the staged driver set, the Setup hook, CrashControl, VMware Tools' removal.
+    expect(plan.patches.map(plannedLabel)).toEqual([
+      'windows-firstboot:',
+      'registry-values:SYSTEM\\Setup',
+      'registry-values:SYSTEM\\ControlSet001\\Control\\CrashControl',
+      'windows-firstboot-script:5000-uninstall-vmware-tools',
       'windows-install-driver:viostor',
       'windows-install-driver:vioscsi',
       'windows-service-start:msahci',
@@ -125,13 +161,20 @@ describe('KVM with a virtio-win driver source', () => {
     ]);
     // virt-v2v's warnings: this domain-joined Windows 7 restricts device installation; SHA-2 signing.
     expect(plan.results.filter((r) => r.outcome === 'advice').map((r) => r.rule)).toEqual(expect.arrayContaining(['windows.warn.device-install-restrictions', 'windows.warn.sha2-signing']));
-    // Two .sys files and ONE write of the SYSTEM hive, expecting the hash of the hive read.
+    // The first-boot tree (runner, staged w7/x86 set, the tools-removal script), two .sys files
+    // and ONE write of the SYSTEM hive (boot storage and first boot together), expecting the hash of the hive read.
     expect(a.result.patches.map((p) => `${p.kind} ${'path' in p ? p.path : ''}`)).toEqual([
+      ...FIRSTBOOT_TREE,
+      'make-directory /Program Files',
+      'make-directory /Program Files/rehost',
+      'make-directory /Program Files/rehost/scripts',
+      'write-file /Program Files/rehost/scripts/5000-uninstall-vmware-tools.cmd',
       'write-file /Windows/System32/drivers/viostor.sys',
       'write-file /Windows/System32/drivers/vioscsi.sys',
       'write-file /Windows/System32/config/SYSTEM',
     ]);
     expectFilesCopied(a.part, 'w7', 'x86');
+    expectFirstboot(a, 'w7', 'x86');
     for (const svc of ['viostor', 'vioscsi'] as const) {
       expectVirtioService(a.hive, svc);
       for (const id of VIRTIO[svc].ids) {
@@ -148,7 +191,7 @@ describe('KVM with a virtio-win driver source', () => {
         ...['vioscsi', 'viostor'].flatMap((svc) => [`${ccs}\\services\\${svc}`, `${ccs}\\services\\${svc}\\parameters`, `${ccs}\\services\\${svc}\\parameters\\pnpinterface`]),
       ].sort(),
       removed: [],
-      changed: ['msahci', 'vm3dmp', 'vmmemctl'].map((svc) => `${ccs}\\services\\${svc}`),
+      changed: [`${ccs}\\control\\crashcontrol`, ...['msahci', 'vm3dmp', 'vmmemctl'].map((svc) => `${ccs}\\services\\${svc}`), '\\setup'],
     });
     // Safety net and the source's VMware drivers (disabled, never deleted).
     expect(hivexget(a.hive, '\\ControlSet001\\Services\\msahci', 'Start')).toBe('0');
@@ -162,13 +205,22 @@ describe('KVM with a virtio-win driver source', () => {
     const a = await applyTo({ caseId: 'win10-x64-dell-dirty', target: 'kvm', drivers: source });
     expect(a.result.outcome).toBe('applied');
     if (a.result.outcome !== 'applied') return;
+    // The first-boot tree (runner, staged w11/amd64 set, the guest agent: KVM target, 64-bit MSI in the source), then boot storage.
     expect(a.result.patches.map((p) => `${p.kind} ${'path' in p ? p.path : ''}`)).toEqual([
+      ...FIRSTBOOT_TREE,
+      'make-directory /Program Files',
+      'make-directory /Program Files/rehost',
+      'make-directory /Program Files/rehost/scripts',
+      'make-directory /Program Files/rehost/agent',
+      'write-file /Program Files/rehost/scripts/5200-guest-agent.cmd',
+      'write-file /Program Files/rehost/agent/qemu-ga-x86_64.msi',
       'write-file /Windows/System32/drivers/viostor.sys',
       'write-file /Windows/System32/drivers/vioscsi.sys',
       'write-file /Windows/System32/config/SYSTEM',
     ]);
     // The guest is Windows 11 (build 22621): the w11 folder's INF, whose DIRID 13 (driver store) is placed in System32\drivers.
     expectFilesCopied(a.part, 'w11', 'amd64');
+    expectFirstboot(a, 'w11', 'amd64');
     for (const svc of ['viostor', 'vioscsi'] as const) {
       expectVirtioService(a.hive, svc);
       const inf = `rehost-${svc}.inf`;
@@ -320,3 +372,39 @@ test('rehost plan --drivers shows the Windows plan and leaves the image untouche
   expect(blocked.stdout).toContain('it needs a driver source (--drivers virtio-win.iso)');
   expect(await sha256File(disk)).toBe(before);
 }, 60_000);
+
+test('rehost plan --drivers shows the first-boot patch; rehost apply -o OUT; rehost plan OUT proposes nothing', async () => {
+  const { disk, dir } = windowsDisk('win7-sp1-x86-vmware');
+  dirs.push(dir);
+  const before = await sha256File(disk);
+  // The human form: the runner with the nine staged files of the w7/x86 set (viostor, vioscsi, netkvm × inf/sys/cat).
+  const shown = await runCommandInProcess(registerPlanCommands, ['plan', disk, '--to', 'kvm', '--drivers', source]);
+  expect(shown.exitCode ?? 0, shown.stderr + shown.stdout).toBe(0);
+  expect(shown.stdout).toMatch(/\[patch\] windows\.firstboot\.arm .*\n(?:.*\n)*? {6}patch: p1: first-boot runner in Program Files\\rehost \(pnputil \S+, ≤\d+ retries\), 9 staged driver file\(s\)\n/);
+  expect(shown.stdout).toContain('patch: p1: SYSTEM\\Setup: CmdLine="cmd.exe /c \\"C:\\\\Program Files\\\\rehost\\\\firstboot.cmd\\"" (REG_SZ), SetupType=1 (REG_DWORD)');
+  expect(shown.stdout).toContain('patch: p1: first-boot script 5000-uninstall-vmware-tools');
+  // The JSON form: the same plan apply makes (same planner), first boot first.
+  const json = await runCommandInProcess(registerPlanCommands, ['plan', disk, '--to', 'kvm', '--drivers', source, '--json']);
+  expect(json.exitCode ?? 0, json.stderr).toBe(0);
+  const plans = (JSON.parse(json.stdout) as { plans: Array<{ patches: PlannedPatch[] }> }).plans;
+  expect(plans).toHaveLength(1);
+  const firstboot = plans[0]!.patches.find((p) => p.kind === 'windows-firstboot');
+  expect(firstboot?.kind === 'windows-firstboot' ? firstboot.drivers.map((d) => d.dest).sort() : undefined).toEqual(
+    ['netkvm', 'vioscsi', 'viostor'].flatMap((d) => ['cat', 'inf', 'sys'].map((ext) => `/Program Files/rehost/drivers/${d}.${ext}`)),
+  );
+
+  const out = join(dir, 'out.qcow2');
+  const applied = await runCommandInProcess(registerApplyCommands, ['apply', disk, '--to', 'kvm', '--drivers', source, '-o', out, '--json']);
+  expect(applied.exitCode ?? 0, applied.stderr + applied.stdout).toBe(0);
+  const journal = JSON.parse(applied.stdout) as { outcome: string; plans: Array<{ plan: { patches: PlannedPatch[] } }> };
+  expect(journal.outcome).toBe('applied');
+  expect(journal.plans[0]!.plan.patches).toEqual(plans[0]!.patches);
+
+  const again = await runCommandInProcess(registerPlanCommands, ['plan', out, '--to', 'kvm', '--drivers', source, '--json']);
+  expect(again.exitCode ?? 0, again.stderr).toBe(0);
+  const replans = (JSON.parse(again.stdout) as { plans: Array<{ patches: unknown[]; blocked: unknown[] }> }).plans;
+  expect(replans.map((p) => ({ patches: p.patches, blocked: p.blocked }))).toEqual([{ patches: [], blocked: [] }]);
+  const human = await runCommandInProcess(registerPlanCommands, ['plan', out, '--to', 'kvm', '--drivers', source]);
+  expect(human.stdout).toContain('p1 → kvm: 0 patch(es), not blocked');
+  expect(await sha256File(disk)).toBe(before);
+}, 90_000);

@@ -4,15 +4,21 @@
 // precondition, and the reasons the move is blocked. Reads the image only; changes nothing.
 // Exit codes: 0 a plan (possibly empty) that can be applied; 3 blocked (some rule says
 // "cannot"; apply would refuse); 2 an error (bad image, unknown platform, bad rule pack).
+// Plans with the very planner `rehost apply` uses (rulesPlanner through planAll, reading the
+// guest's volumes read-only), so what plan shows is what apply does — Windows first boot included.
 
 import type { Command } from 'commander';
-import { loadCatalog, platformById } from '../../catalog/index.js';
+import { loadCatalog } from '../../catalog/index.js';
 import { readVmDescription } from '../../descriptors/index.js';
+import { DiagnosticLog } from '../../diagnostics.js';
 import { PreconditionError } from '../../errors.js';
-import { inspectImage } from '../../inspect/index.js';
-import { loadRulePacks, planFor, type Plan, type PlannedPatch } from '../../rules/index.js';
+import { discoverVolumes } from '../../fs/discover.js';
+import { openImage } from '../../image/open.js';
+import { inspectDevice } from '../../inspect/index.js';
+import { planAll } from '../../patch/plan-apply.js';
+import { rulesPlanner } from '../../patch/plan-apply-planner.js';
+import type { Plan, PlannedPatch } from '../../rules/index.js';
 import { printJson, reportError } from '../output.js';
-import { windowsDriverCandidates } from '../../patch/realize/windows-driver-source.js';
 
 /** Exit code of `rehost plan` when some rule blocks the move. */
 export const PLAN_BLOCKED_EXIT = 3;
@@ -106,35 +112,39 @@ export function registerPlanCommands(program: Command): void {
         if (disk !== undefined && (!Number.isInteger(disk) || disk < 0)) throw new PreconditionError(`--disk must be a disk index (0, 1, …), not "${options.disk}"`);
         const macs = parseMacs(options.mac ?? []);
         const catalog = await loadCatalog({ extraDirs: options.catalog ?? [] });
-        const packs = await loadRulePacks({ dirs: options.rules ?? [] });
         const vmMacs = options.vm === undefined ? [] : (await readVmDescription(options.vm)).nics.flatMap((n) => (n.mac !== undefined ? [n.mac] : []));
-        const inspection = await inspectImage({ path: image, ...(disk !== undefined ? { disk } : {}) });
-        const plans: Plan[] = [];
+        const diagnostics = new DiagnosticLog();
+        const planner = await rulesPlanner({
+          catalog,
+          ruleDirs: options.rules ?? [],
+          ...(options.controller !== undefined ? { controllers: options.controller } : {}),
+          macs,
+          vmMacs,
+          ...(options.drivers !== undefined ? { drivers: options.drivers } : {}),
+          diagnostics,
+        });
+        const opened = await openImage(image, { diagnostics, ...(disk !== undefined ? { disk } : {}) });
+        let plans: Plan[];
         const skipped: string[] = [];
-        for (const os of inspection.operatingSystems) {
-          if (os.type !== 'linux' && os.type !== 'windows') {
+        let found: number;
+        try {
+          const { volumes } = await discoverVolumes(opened.device, { diagnostics });
+          const inspection = { ...(await inspectDevice({ device: opened.device, diagnostics })), warnings: diagnostics.entries };
+          found = inspection.operatingSystems.length;
+          const supported = inspection.operatingSystems.filter((os) => {
+            if (os.type === 'linux' || os.type === 'windows') return true;
             skipped.push(`${(os as { root: string }).root}: no rules for ${(os as { type: string }).type} guests yet`);
-            continue;
-          }
-          const windows =
-            os.type === 'windows' && options.drivers !== undefined
-              ? { windows: { driverSource: options.drivers, drivers: await windowsDriverCandidates({ driverSource: options.drivers, facts: os.facts, target: platformById(catalog, options.to as string) }) } }
-              : {};
-          plans.push(
-            planFor({
-              inspection,
-              os: os.root,
-              catalog,
-              target: options.to as string,
-              packs,
-              options: { ...(options.controller !== undefined ? { controllers: options.controller } : {}), macs, vmMacs, ...windows },
-            }),
-          );
+            return false;
+          });
+          const osPlans = await planAll({ inspection: { ...inspection, operatingSystems: supported }, target: options.to as string, planner, volumes, diagnostics, imageName: image });
+          plans = osPlans.map((p) => p.plan);
+        } finally {
+          await opened.close();
         }
         if (options.json) printJson({ image, target: options.to, plans, skipped });
         else {
           const lines: string[] = [];
-          if (inspection.operatingSystems.length === 0) lines.push('no operating system found');
+          if (found === 0) lines.push('no operating system found');
           for (const plan of plans) printPlan(plan, lines);
           for (const s of skipped) lines.push(s);
           process.stdout.write(lines.join('\n') + '\n');
