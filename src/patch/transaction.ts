@@ -112,18 +112,6 @@ export class Transaction {
     return fs;
   }
 
-  /**
-   * Puts a view in front of a volume's writable filesystem for the patches applied from now on
-   * (copy-in's: one that remembers the paths it wrote, so a writer that flushes its staged
-   * directories on every read is not made to read between writes). Verification never sees
-   * the view: it reads freshly opened filesystems.
-   */
-  async viewFileSystem(volumeId: string, wrap: (fs: WritableFileSystem) => WritableFileSystem): Promise<WritableFileSystem> {
-    const view = wrap(await this.writableFileSystem(volumeId));
-    this.open.set(volumeId, view);
-    return view;
-  }
-
   /** Applies patches in order; every needed filesystem is opened (and refused) before the first write. */
   async apply(patches: readonly Patch[]): Promise<JournalEntry[]> {
     this.assertOpen();

@@ -10,8 +10,8 @@
 // on NTFS, special files, names that collide on NTFS, a missing guest directory, a file in
 // the way of a directory) is refused with nothing written. Each local file is read only when
 // its patch is applied, so memory holds one file plus the overlay's changed blocks. Patches go
-// through a RememberingFileSystem view, which answers the preconditions of a batch from what
-// the batch already knows: the NTFS writer rebuilds its staged indexes on every read.
+// straight to the writer: its reads between writes are cheap (the NTFS writer answers them
+// from its staged directories without rebuilding an index).
 
 // Synchronous local reads: thousands of small files cost far less than through the thread pool.
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
@@ -21,9 +21,8 @@ import { DiagnosticLog } from '../../diagnostics.js';
 import { NotFoundError, PreconditionError, UnsupportedError } from '../../errors.js';
 import type { Volume } from '../../fs/discover.js';
 import { chooseVolume } from '../../fs/open.js';
-import { basenamePath, dirnamePath, fromWindowsPath, joinPath, normalizePath, notFound, splitPath } from '../../fs/path.js';
-import type { DirEntry, FileSystem, Stat, WritableFileSystem, WriteFileOptions } from '../../fs/types.js';
-import type { BlockDevice } from '../../io/block-device.js';
+import { dirnamePath, fromWindowsPath, joinPath, splitPath } from '../../fs/path.js';
+import type { FileSystem, WritableFileSystem } from '../../fs/types.js';
 import { pathState, statOrAbsent, treeState } from '../../patch/state.js';
 import { openTransaction, type ChangeJournal, type JournalEntry, type Transaction } from '../../patch/transaction.js';
 import type { CommitMode } from '../../patch/commit.js';
@@ -104,95 +103,6 @@ function summarize(entries: JournalEntry[]): { applied: number; already: number 
   return { applied: entries.filter((e) => e.outcome === 'applied').length, already: entries.filter((e) => e.outcome === 'already').length };
 }
 
-/**
- * A view of a writable filesystem that remembers the state of every path it looked up or
- * changed, so the preconditions of a batch (5,000 files into one directory) are answered from
- * what the batch already knows instead of asking the writer, which (NTFS) rebuilds its staged
- * directory indexes and reopens its reader before every read. Contents are never remembered:
- * readFile/readdir/open go to the writer. Names are keyed case-insensitively on NTFS. Only
- * preconditions read through the view; the transaction verifies from a freshly opened
- * filesystem, so a wrong answer here can fail a commit but never pass a bad one.
- */
-export class RememberingFileSystem implements WritableFileSystem {
-  readonly kind: string;
-  readonly open?: (path: string) => Promise<BlockDevice>;
-  private readonly known = new Map<string, Stat | null>();
-
-  constructor(private readonly inner: WritableFileSystem) {
-    this.kind = inner.kind;
-    if (inner.open) this.open = (path: string) => inner.open!(path);
-  }
-
-  private key(path: string): string {
-    const normal = normalizePath(path);
-    return this.inner.kind === 'ntfs' ? normal.toUpperCase() : normal;
-  }
-
-  async stat(path: string): Promise<Stat> {
-    const key = this.key(path);
-    const known = this.known.get(key);
-    if (known === null) throw notFound(normalizePath(path));
-    if (known) return known;
-    try {
-      const stat = await this.inner.stat(path);
-      this.known.set(key, stat);
-      return stat;
-    } catch (error) {
-      if (error instanceof NotFoundError) this.known.set(key, null);
-      throw error;
-    }
-  }
-
-  async exists(path: string): Promise<boolean> {
-    return (await statOrAbsent(this, path)) !== undefined;
-  }
-
-  readdir(path: string): Promise<DirEntry[]> {
-    return this.inner.readdir(path);
-  }
-
-  readFile(path: string): Promise<Uint8Array> {
-    return this.inner.readFile(path);
-  }
-
-  private remember(path: string, stat: Omit<Stat, 'name'> | null): void {
-    this.known.set(this.key(path), stat && { name: basenamePath(path), ...stat });
-  }
-
-  async writeFile(path: string, data: Uint8Array, options?: WriteFileOptions): Promise<void> {
-    await this.inner.writeFile(path, data, options);
-    this.remember(path, { type: 'file', size: data.length, ...(options?.mode !== undefined ? { mode: options.mode } : {}) });
-  }
-
-  async mkdir(path: string, options?: WriteFileOptions): Promise<void> {
-    await this.inner.mkdir(path, options);
-    this.remember(path, { type: 'directory', size: 0 });
-  }
-
-  async symlink(target: string, path: string, options?: WriteFileOptions): Promise<void> {
-    await this.inner.symlink(target, path, options);
-    this.remember(path, { type: 'symlink', size: target.length, target });
-  }
-
-  async unlink(path: string): Promise<void> {
-    await this.inner.unlink(path);
-    this.remember(path, null);
-  }
-
-  async rmdir(path: string): Promise<void> {
-    await this.inner.rmdir(path);
-    this.remember(path, null);
-  }
-
-  flush(): Promise<void> {
-    return this.inner.flush();
-  }
-
-  async close(): Promise<void> {
-    await this.inner.close?.();
-  }
-}
-
 interface Session {
   tx: Transaction;
   volume: Volume;
@@ -212,7 +122,7 @@ async function withGuestWrite(args: {
   const tx = await openTransaction({ imagePath: args.imagePath, diagnostics, ...(options.format !== undefined ? { format: options.format } : {}) });
   try {
     const volume = await chooseVolume(await tx.volumes(), { select: args.volume, diagnostics });
-    const fs = await tx.viewFileSystem(volume.id, (inner) => new RememberingFileSystem(inner));
+    const fs = await tx.writableFileSystem(volume.id);
     const what = await args.body({ tx, volume, fs });
     const progress = createProgress({ label: 'writing', json: options.json });
     const journal = await tx.commit(mode, { onProgress: (d, t) => progress.update(d, t) });

@@ -288,7 +288,11 @@ export class NtfsFileSystem implements FileSystem {
     return this.statFile(file, name);
   }
 
-  private async statFile(file: MftFile, listedName: string): Promise<NtfsStat> {
+  /**
+   * The stat of an assembled file listed as `listedName` (public so the writer can answer
+   * from its own current records without reopening the reader).
+   */
+  async statFile(file: MftFile, listedName: string): Promise<NtfsStat> {
     const siAttribute = file.attributes.find((a) => a.type === AT_STANDARD_INFORMATION && a.resident);
     const si = siAttribute ? decodeStandardInformation(siAttribute.value!, siAttribute.offset) : undefined;
     const names: FileName[] = file.attributes.filter((a) => a.type === AT_FILE_NAME && a.resident).map((a) => decodeFileName(a.value!, a.offset));
@@ -363,9 +367,19 @@ export class NtfsFileSystem implements FileSystem {
     const file = await this.fileOrThrow(record, path);
     if (!NtfsFileSystem.isDirectory(file)) throw notFound(path, 'ENOTDIR');
     const index = await this.directory(record);
+    return this.listEntries({ directory: record, entries: indexEntries(index), loadFile: (n) => this.mft.loadFile(n) });
+  }
+
+  /**
+   * A directory listing from its index entries in collation order (DOS aliases and the root's
+   * "." left out), types refined from the records where the keys do not say enough. Public so
+   * the writer lists its staged entries exactly as the reader lists the flushed index.
+   */
+  async listEntries(args: { directory: number; entries: Iterable<{ recordNumber: number; key: Uint8Array }>; loadFile: (n: number) => Promise<MftFile> }): Promise<DirEntry[]> {
+    const record = args.directory;
     const out: DirEntry[] = [];
     const keyAttributes: number[] = [];
-    for (const entry of indexEntries(index)) {
+    for (const entry of args.entries) {
       if (keyNamespace(entry.key) === NAMESPACE_DOS) continue;
       const name = keyName(entry.key);
       if (record === MFT_RECORD_ROOT && entry.recordNumber === MFT_RECORD_ROOT) continue; // the root's "."
@@ -379,7 +393,7 @@ export class NtfsFileSystem implements FileSystem {
     for (let i = 0; i < out.length; i++) {
       const entry = out[i]!;
       if (entry.type === 'directory' || (keyAttributes[i]! & (FILE_ATTRIBUTE_REPARSE_POINT | FILE_ATTRIBUTE_SYSTEM)) !== 0) {
-        const file2 = await this.mft.loadFile(entry.inode!);
+        const file2 = await args.loadFile(entry.inode!);
         const refine = entry.type !== 'directory' || file2.attributes.some((a) => a.type === AT_REPARSE_POINT);
         if (refine) entry.type = (await this.statFile(file2, entry.name)).type;
       }
@@ -401,7 +415,11 @@ export class NtfsFileSystem implements FileSystem {
 
   /** Reads a named stream (ADS) of a file; '' is the unnamed default stream. */
   async readStream(path: string, streamName: string): Promise<Uint8Array> {
-    const device = await this.openStream(path, streamName);
+    return this.readWhole(await this.openStream(path, streamName), path);
+  }
+
+  /** A whole stream in one buffer, refused past MAX_READFILE (public for the writer). */
+  async readWhole(device: BlockDevice, path: string): Promise<Uint8Array> {
     if (device.size > MAX_READFILE) {
       throw new UnsupportedError(`${path} is ${device.size} bytes; read it through openStream`, { path });
     }
@@ -416,7 +434,12 @@ export class NtfsFileSystem implements FileSystem {
 
   async openStream(path: string, streamName = ''): Promise<BlockDevice> {
     const { record } = await this.resolve(path);
-    const file = await this.fileOrThrow(record, path);
+    return this.fileStream({ file: await this.fileOrThrow(record, path), streamName, path });
+  }
+
+  /** A stream of an assembled file as a device (public for the writer's staged reads). */
+  async fileStream(args: { file: MftFile; streamName: string; path: string }): Promise<BlockDevice> {
+    const { file, streamName, path } = args;
     const data = file.attributes.find((a) => a.type === AT_DATA && this.upcase.compare(a.name, streamName) === 0);
     if (!data) {
       if (streamName === '' && NtfsFileSystem.isDirectory(file)) throw notFound(path, 'EISDIR');

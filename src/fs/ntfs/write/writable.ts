@@ -13,9 +13,12 @@
 // $ATTRIBUTE_LIST and extension records (a fragmented file's $DATA extents, a large
 // directory's $INDEX_ALLOCATION, many links' $FILE_NAMEs), which are reused, added and freed
 // as the file changes. Directory changes are staged per directory and the directory's whole
-// $I30 B+tree is rebuilt once (index-builder.ts) before anything is read back or flushed.
-// Records are read and written through the writer's own cache and $MFT run list, so the
-// reader (reopened lazily) never serves stale bytes.
+// $I30 B+tree is rebuilt once (index-builder.ts) when flushed (flush(), reader()). Records and
+// data are written through at once, via the writer's own record cache and $MFT run list, so
+// stat/readdir/readFile/exists answer from the staged entries and the current records (the
+// reader's decoders over them) without rebuilding anything: a read after every write stays
+// linear. File data is written from the caller's buffer; only its last cluster's tail is
+// padded (zeroed), so a large write holds no second copy.
 // Consistency kept on every write: fixups with a new update sequence number on every record
 // written, $MFTMirr for the mirrored records, $Bitmap, and $LogFile emptied (all 0xFF) before
 // the first change, exactly as ntfs-3g does on a read-write mount (ntfs_empty_logfile), so
@@ -35,7 +38,7 @@ import type { WritableBlockDevice } from '../../../io/block-device.js';
 import type { Diagnostics } from '../../../diagnostics.js';
 import { ignoreDiagnostics } from '../../../diagnostics.js';
 import { CorruptError, NotFoundError, UnsupportedError } from '../../../errors.js';
-import { notFound, splitPath } from '../../path.js';
+import { fromWindowsPath, notFound, splitPath } from '../../path.js';
 import type { DirEntry, Stat, WritableFileSystem, WriteFileOptions } from '../../types.js';
 import { NtfsFileSystem } from '../filesystem.js';
 import { decodeFixedRecord, FILE_MAGIC } from '../record.js';
@@ -56,7 +59,8 @@ import { buildNonResident, buildResident, findAttribute, replaceAttribute, u16, 
 import type { LogFileState } from './logfile.js';
 import { attributeLowestVcn, attributeName, attributeType, buildExtent, fillRecord, isNonResident, layoutAttributes, recordAttributes, recordCapacity, residentListAttribute, type Layout, type RunsAttribute } from './attribute-layout.js';
 import { extentRuns, residentValue, setFileNameValueSizes, touchStandardInformation } from './attribute-values.js';
-import { decodeAttributeList } from '../attribute-list.js';
+import { decodeAttributeList, type AttributeListEntry } from '../attribute-list.js';
+import type { MftFile } from '../mft.js';
 import { generateShortName, isShortName } from './short-name.js';
 import { FILE_ATTRIBUTE_COMPRESSED, FILE_ATTRIBUTE_SPARSE_FILE, NAMESPACE_DOS, NAMESPACE_WIN32_AND_DOS, NAMESPACE_WIN32 as NS_WIN32 } from '../attribute-types.js';
 import { readUtf16 } from '../file-name.js';
@@ -128,6 +132,8 @@ interface LoadedFile {
   extensions: number[];
   /** Clusters of a non-resident $ATTRIBUTE_LIST. */
   listRuns: DataRun[];
+  /** The $ATTRIBUTE_LIST's entries, when the file has one. */
+  list?: AttributeListEntry[];
 }
 
 interface NameAttribute {
@@ -224,9 +230,14 @@ export class NtfsWritableFileSystem implements WritableFileSystem {
     return writable;
   }
 
-  // ---- reading: the reader over the current state ----------------------------------------
+  // ---- reading: answered from the staged state ------------------------------------------
 
-  /** Writes staged directories and bitmaps, and reopens the reader when anything changed. */
+  /**
+   * Writes staged directories and bitmaps, and reopens the reader when anything changed. Only
+   * reader() and flush() need this: stat/readdir/readFile/exists answer from the staged
+   * directories and the writer's own records (which are always written through), so reads
+   * between writes cost no index rebuild (one stat per write stays linear, not quadratic).
+   */
   private async sync(): Promise<void> {
     await this.flushStaged();
     if (this.stale) {
@@ -235,26 +246,63 @@ export class NtfsWritableFileSystem implements WritableFileSystem {
     }
   }
 
-  /** The reader over the current state. */
+  /** The reader over the current state (staged changes flushed first). */
   async reader(): Promise<NtfsFileSystem> {
     await this.sync();
     return this.fs;
   }
+
+  /** File `n` assembled from the writer's records, as the reader's mft.loadFile would answer after a flush. */
+  private async stagedFile(n: number, path: string): Promise<MftFile> {
+    if (!this.records.has(n)) {
+      // A record the writer has not touched is read without entering its cache (a walk over
+      // a large tree through the writer must not keep every record it stat'ed). Records are
+      // written through at once, so the device holds the current bytes.
+      const bytes = await this.peekRecord(n);
+      if ((u16(bytes, 0x16) & MFT_RECORD_IN_USE) === 0) throw notFound(path);
+      const record = this.decode(n, bytes);
+      if (!record.attributes.some((a) => a.type === AT_ATTRIBUTE_LIST)) return { record, attributes: mergeExtents(record.attributes), attributeList: undefined };
+    }
+    const base = await this.readRecord(n);
+    if ((u16(base, 0x16) & MFT_RECORD_IN_USE) === 0) throw notFound(path);
+    const loaded = await this.loadAttributes(n);
+    return { record: this.decode(n, loaded.base), attributes: this.decodedFile(loaded), attributeList: loaded.list };
+  }
+
+  /** Resolves `path` (Windows form accepted, as the reader does) to an existing entry, or throws ENOENT/ENOTDIR. */
+  private async lookup(path: string): Promise<{ n: number; name: string; path: string }> {
+    const normal = /^[A-Za-z]:/.test(path) ? fromWindowsPath(path) : path;
+    const { entry } = await this.resolve(normal);
+    if (!entry) throw notFound(path);
+    // The name as stored (its case on the volume); the root has none.
+    return { n: entry.recordNumber, name: entry.key.length === 0 ? '' : keyName(entry.key), path };
+  }
+
   async stat(path: string): Promise<Stat> {
-    await this.sync();
-    return this.fs.stat(path);
+    const { n, name } = await this.lookup(path);
+    return this.fs.statFile(await this.stagedFile(n, path), name);
   }
   async readdir(path: string): Promise<DirEntry[]> {
-    await this.sync();
-    return this.fs.readdir(path);
+    const { n } = await this.lookup(path);
+    const file = await this.stagedFile(n, path);
+    const isDirectory = (file.record.flags & MFT_RECORD_IS_DIRECTORY) !== 0 && file.attributes.some((a) => a.type === AT_INDEX_ROOT && a.name === '$I30');
+    if (!isDirectory) throw notFound(path, 'ENOTDIR');
+    const state = await this.dir(n);
+    return this.fs.listEntries({ directory: n, entries: state.items, loadFile: (r) => this.stagedFile(r, path) });
   }
   async readFile(path: string): Promise<Uint8Array> {
-    await this.sync();
-    return this.fs.readFile(path);
+    const { n } = await this.lookup(path);
+    const stream = await this.fs.fileStream({ file: await this.stagedFile(n, path), streamName: '', path });
+    return this.fs.readWhole(stream, path);
   }
   async exists(path: string): Promise<boolean> {
-    await this.sync();
-    return this.fs.exists(path);
+    try {
+      await this.lookup(path);
+      return true;
+    } catch (error) {
+      if (error instanceof NotFoundError) return false;
+      throw error;
+    }
   }
 
   // ---- record I/O -------------------------------------------------------------------------
@@ -263,12 +311,18 @@ export class NtfsWritableFileSystem implements WritableFileSystem {
   private async readRecord(n: number): Promise<Uint8Array> {
     const hit = this.records.get(n);
     if (hit) return hit;
+    const bytes = await this.peekRecord(n);
+    this.records.set(n, bytes);
+    return bytes;
+  }
+
+  /** Record `n` as on the device, fixups applied, without caching it. */
+  private async peekRecord(n: number): Promise<Uint8Array> {
     if (n >= this.recordCount) throw new CorruptError(`MFT record ${n} is past the end of $MFT`, { structure: 'NTFS $MFT' });
     const bytes = await this.readMft(n * this.rs, this.rs);
     if (u32(bytes, 0) !== FILE_MAGIC || !tryApplyFixups(bytes, 0, this.rs)) {
       throw new CorruptError(`MFT record ${n} has a bad signature or fixups`, { structure: 'NTFS FILE record' });
     }
-    this.records.set(n, bytes);
     return bytes;
   }
 
@@ -680,9 +734,10 @@ export class NtfsWritableFileSystem implements WritableFileSystem {
       } else {
         const bytes = data!;
         values = nameValues((bytes.length + 7) & ~7, bytes.length);
-        const residentData = buildResident({ type: AT_DATA, name: '', instance: 1 + values.length, flags: 0, value: bytes });
-        const attributes = [...fixed(values), residentData];
-        if (attributes.reduce((s, a) => s + a.length, 0) <= recordCapacity(this.rs)) {
+        // Built only when it can fit: a resident copy of a large file would double its memory.
+        const residentData = bytes.length <= recordCapacity(this.rs) ? buildResident({ type: AT_DATA, name: '', instance: 1 + values.length, flags: 0, value: bytes }) : undefined;
+        const attributes = residentData ? [...fixed(values), residentData] : [];
+        if (residentData && attributes.reduce((s, a) => s + a.length, 0) <= recordCapacity(this.rs)) {
           record = buildRecord({ recordSize: this.rs, recordNumber: n, sequence, flags, attributes });
         } else {
           const clusters = Math.ceil(bytes.length / this.cs);
@@ -728,16 +783,16 @@ export class NtfsWritableFileSystem implements WritableFileSystem {
     ];
   }
 
+  /**
+   * Writes `data` from VCN 0 of `runs` and zeroes the rest of its last cluster, so no stale
+   * bytes sit past the end of the data. Only that tail is padded (one cluster at most): the
+   * data itself is written from the caller's buffer, never copied whole.
+   */
   private async writeData(runs: readonly DataRun[], data: Uint8Array): Promise<void> {
     if (data.length === 0) return;
-    const clusters = Math.ceil(data.length / this.cs);
-    // Pad to whole clusters so no stale bytes sit past the end of the data.
-    let padded = data;
-    if (data.length !== clusters * this.cs) {
-      padded = new Uint8Array(clusters * this.cs);
-      padded.set(data);
-    }
-    await writeThroughRuns({ device: this.device, runs, clusterSize: this.cs, offset: 0, bytes: padded });
+    await writeThroughRuns({ device: this.device, runs, clusterSize: this.cs, offset: 0, bytes: data });
+    const tail = Math.ceil(data.length / this.cs) * this.cs - data.length;
+    if (tail > 0) await writeThroughRuns({ device: this.device, runs, clusterSize: this.cs, offset: data.length, bytes: new Uint8Array(tail) });
   }
 
   // ---- files as attribute sets over base + extension records ------------------------------
@@ -764,7 +819,8 @@ export class NtfsWritableFileSystem implements WritableFileSystem {
       }).read(0, size);
     }
     const extensions: number[] = [];
-    for (const entry of decodeAttributeList(listBytes, 0)) {
+    const list = decodeAttributeList(listBytes, 0);
+    for (const entry of list) {
       if (entry.recordNumber === n || extensions.includes(entry.recordNumber)) continue;
       if (extensions.length >= MAX_EXTENSION_RECORDS) throw new CorruptError(`record ${n}: its attribute list names too many records`, { structure: 'NTFS $ATTRIBUTE_LIST' });
       const ext = await this.readRecord(entry.recordNumber);
@@ -775,7 +831,7 @@ export class NtfsWritableFileSystem implements WritableFileSystem {
       extensions.push(entry.recordNumber);
       for (const a of recordAttributes(ext)) attributes.push(a);
     }
-    return { n, base, attributes, extensions, listRuns };
+    return { n, base, attributes, extensions, listRuns, list };
   }
 
   /**
@@ -894,8 +950,9 @@ export class NtfsWritableFileSystem implements WritableFileSystem {
       if (!transformed && oldRuns.some((r) => r.lcn < 0)) throw new UnsupportedError(`${path} has holes in a non-sparse $DATA`, { path });
     }
     const othersLength = others.reduce((s, a) => s + a.length, 0);
-    const residentData = buildResident({ type: AT_DATA, name: '', instance, flags: newFlags, value: data });
-    const staysResident = wasResident && othersLength + residentData.length <= recordCapacity(this.rs) && !others.some((a) => isNonResident(a) && attributeLowestVcn(a) !== 0);
+    // The resident $DATA's length (unnamed: value at 0x18), without building a copy of a large file.
+    const residentLength = (0x18 + data.length + 7) & ~7;
+    const staysResident = wasResident && othersLength + residentLength <= recordCapacity(this.rs) && !others.some((a) => isNonResident(a) && attributeLowestVcn(a) !== 0);
     let newRuns: DataRun[] = [];
     let added: DataRun[] = [];
     let released: DataRun[] = [];
@@ -936,7 +993,7 @@ export class NtfsWritableFileSystem implements WritableFileSystem {
       if (attributeType(a) === AT_FILE_NAME && !isNonResident(a)) setFileNameValueSizes({ value: residentValue(a), sizes, clearFlags });
     }
     try {
-      if (staysResident) await this.storeAttributes({ file, attributes: [...edited, residentData], runs: [] });
+      if (staysResident) await this.storeAttributes({ file, attributes: [...edited, buildResident({ type: AT_DATA, name: '', instance, flags: newFlags, value: data })], runs: [] });
       else await this.storeAttributes({ file, attributes: edited, runs: [{ type: AT_DATA, name: '', flags: newFlags, runs: newRuns, dataSize: data.length, initializedSize: data.length, instance }] });
     } catch (error) {
       this.bitmap.free(added);
