@@ -5,14 +5,14 @@
 // built-in platform replaces it (that is how a site corrects or extends the data).
 //
 // The data files live next to this module in src/catalog/. tsc does not copy JSON into dist/,
-// so from dist/catalog/ the loader falls back to ../../src/catalog/ (present in a checkout);
-// a published package must ship src/catalog/{platforms,schema} or copy them into dist/.
+// so from dist/catalog/ the loader falls back to ../../src/catalog/ (present in a checkout; see
+// src/data-dir.ts); a published package must ship src/catalog/{platforms,schema} or copy them
+// into dist/.
 
-import { existsSync } from 'node:fs';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { CorruptError, NotFoundError } from '../errors.js';
+import { cachedJsonFile, dataDir as areaDataDir, jsonFilesIn } from '../data-dir.js';
+import { CorruptError } from '../errors.js';
 import { validateJsonSchema } from './json-schema.js';
 import type { Catalog, Platform } from './types.js';
 
@@ -22,11 +22,7 @@ export const MAX_PLATFORM_FILE_BYTES = 1024 * 1024;
 export const MAX_PLATFORM_FILES = 1000;
 
 function dataDir(sub: 'platforms' | 'schema'): string {
-  const here = fileURLToPath(new URL(`./${sub}/`, import.meta.url));
-  if (existsSync(here)) return here;
-  const checkout = fileURLToPath(new URL(`../../src/catalog/${sub}/`, import.meta.url));
-  if (existsSync(checkout)) return checkout;
-  throw new NotFoundError(`catalog ${sub} directory not found next to ${fileURLToPath(import.meta.url)}`, { kind: 'directory', path: here });
+  return areaDataDir({ moduleUrl: import.meta.url, area: 'catalog', sub });
 }
 
 /** Directory of the platform files shipped with rehost. */
@@ -34,12 +30,11 @@ export function builtinPlatformDir(): string {
   return dataDir('platforms');
 }
 
-let schemaCache: Record<string, unknown> | undefined;
+const schemaFile = cachedJsonFile(() => join(dataDir('schema'), 'platform.schema.json'));
 
 /** The platform JSON Schema (parsed). */
 export async function platformSchema(): Promise<Record<string, unknown>> {
-  if (!schemaCache) schemaCache = JSON.parse(await readFile(join(dataDir('schema'), 'platform.schema.json'), 'utf8')) as Record<string, unknown>;
-  return schemaCache;
+  return schemaFile();
 }
 
 function getPath(value: unknown, path: string): unknown {
@@ -85,17 +80,10 @@ export function checkPlatform(schema: Record<string, unknown>, document: unknown
 }
 
 async function loadDir(dir: string, schema: Record<string, unknown>): Promise<{ platform: Platform; path: string }[]> {
-  let names: string[];
-  try {
-    names = (await readdir(dir)).filter((n) => n.endsWith('.json')).sort();
-  } catch (error) {
-    throw new NotFoundError(`catalog directory ${dir} cannot be read: ${(error as Error).message}`, { kind: 'directory', path: dir });
-  }
-  if (names.length > MAX_PLATFORM_FILES) throw new CorruptError(`catalog directory holds ${names.length} files (limit ${MAX_PLATFORM_FILES})`, { path: dir });
+  const paths = await jsonFilesIn({ dir, label: 'catalog', limit: MAX_PLATFORM_FILES });
   const out: { platform: Platform; path: string }[] = [];
   const ids = new Set<string>();
-  for (const name of names) {
-    const path = join(dir, name);
+  for (const path of paths) {
     const bytes = await readFile(path);
     if (bytes.length > MAX_PLATFORM_FILE_BYTES) throw new CorruptError(`platform file of ${bytes.length} bytes is too large`, { structure: 'platform file', path });
     let document: unknown;

@@ -6,15 +6,14 @@
 // naming the file and the JSON pointer of the first problems.
 //
 // tsc does not copy JSON into dist/, so from dist/rules/ the loader falls back to
-// ../../src/rules/ (present in a checkout), as src/catalog/load.ts does; a published package
-// must ship src/rules/{packs,schema}.
+// ../../src/rules/ (present in a checkout; see src/data-dir.ts); a published package must ship
+// src/rules/{packs,schema}.
 
-import { existsSync } from 'node:fs';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { validateJsonSchema } from '../catalog/json-schema.js';
-import { CorruptError, NotFoundError } from '../errors.js';
+import { cachedJsonFile, dataDir as areaDataDir, jsonFilesIn } from '../data-dir.js';
+import { CorruptError } from '../errors.js';
 import { checkCondition } from './condition.js';
 import { parsePath } from './paths.js';
 import { checkTemplate } from './template.js';
@@ -26,11 +25,7 @@ export const MAX_RULE_PACK_BYTES = 4 * 1024 * 1024;
 export const MAX_RULE_PACK_FILES = 1000;
 
 function dataDir(sub: 'packs' | 'schema'): string {
-  const here = fileURLToPath(new URL(`./${sub}/`, import.meta.url));
-  if (existsSync(here)) return here;
-  const checkout = fileURLToPath(new URL(`../../src/rules/${sub}/`, import.meta.url));
-  if (existsSync(checkout)) return checkout;
-  throw new NotFoundError(`rules ${sub} directory not found next to ${fileURLToPath(import.meta.url)}`, { kind: 'directory', path: here });
+  return areaDataDir({ moduleUrl: import.meta.url, area: 'rules', sub });
 }
 
 /** Directory of the rule packs shipped with rehost. */
@@ -38,12 +33,11 @@ export function builtinRulePackDir(): string {
   return dataDir('packs');
 }
 
-let schemaCache: Record<string, unknown> | undefined;
+const schemaFile = cachedJsonFile(() => join(dataDir('schema'), 'rule-pack.schema.json'));
 
 /** The rule-pack JSON Schema (parsed). */
 export async function rulePackSchema(): Promise<Record<string, unknown>> {
-  if (!schemaCache) schemaCache = JSON.parse(await readFile(join(dataDir('schema'), 'rule-pack.schema.json'), 'utf8')) as Record<string, unknown>;
-  return schemaCache;
+  return schemaFile();
 }
 
 function templateIssues(value: unknown, at: string): string[] {
@@ -102,14 +96,7 @@ async function loadFile(path: string, schema: Record<string, unknown>): Promise<
 }
 
 async function packFiles(dir: string): Promise<string[]> {
-  let names: string[];
-  try {
-    names = (await readdir(dir)).filter((n) => n.endsWith('.json')).sort();
-  } catch (error) {
-    throw new NotFoundError(`rules directory ${dir} cannot be read: ${(error as Error).message}`, { kind: 'directory', path: dir });
-  }
-  if (names.length > MAX_RULE_PACK_FILES) throw new CorruptError(`rules directory holds ${names.length} files (limit ${MAX_RULE_PACK_FILES})`, { path: dir });
-  return names.map((n) => join(dir, n));
+  return jsonFilesIn({ dir, label: 'rules', limit: MAX_RULE_PACK_FILES });
 }
 
 export interface LoadRulePacksOptions {

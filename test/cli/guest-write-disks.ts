@@ -1,27 +1,33 @@
 // Disks and local trees for the copy-in / mkdir / rm tests: a GPT disk (sgdisk) whose partition
 // 1 is a fresh mkntfs or mkfs.ext4 filesystem made on a plain file and copied in with dd (no
 // loop devices), a local tree to copy (nested directories, Unicode names, a 5 MB file, an empty
-// file), and the oracle side: any output image → raw partition file for ntfs-3g / e2fsprogs.
+// file), the oracle side: any output image → raw partition file for ntfs-3g / e2fsprogs, and
+// the commands themselves run in process (plain, or --json with the exit status checked).
 
 import { mkdirSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
+import { expect } from 'vitest';
+import { registerGuestWriteCommands } from '../../src/cli/commands/guest-write.js';
+import { runCommandInProcess } from '../helpers/cli.js';
+import { bytesOf } from '../helpers/pattern.js';
 import { run } from '../helpers/tools.js';
 
 export const PART_START = 1024 * 1024;
 
-/** Deterministic pseudo-random bytes (xorshift32). */
-export function bytesOf(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
+/** `rehost copy-in / mkdir / rm …` run in process. */
+export const guestWrite = (args: string[]) => runCommandInProcess(registerGuestWriteCommands, args);
+
+/** What `--json` prints. */
+export interface GuestWriteSummary {
+  patches: { kind: string; outcome: string }[];
+  summary: { applied: number; already: number };
+}
+
+/** The command with --json; expects exit status 0 and returns the parsed summary. */
+export async function guestWriteJson(args: string[]): Promise<GuestWriteSummary> {
+  const r = await guestWrite([...args, '--json']);
+  expect(r.exitCode ?? 0, r.stderr + r.stdout).toBe(0);
+  return JSON.parse(r.stdout) as GuestWriteSummary;
 }
 
 /** A raw GPT disk with one partition holding a new `kind` filesystem of `partMiB` MiB. */

@@ -7,25 +7,12 @@ import { lstatSync, readdirSync, readFileSync, readlinkSync, mkdirSync } from 'n
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { registerGuestWriteCommands } from '../../src/cli/commands/guest-write.js';
 import { registerApplyCommands } from '../../src/cli/commands/apply.js';
 import { runCommandInProcess } from '../helpers/cli.js';
 import { requireTool, run, runBytes, scratchDirs, sha256File } from '../helpers/tools.js';
-import { makeDisk, makeLocalTree, partitionOf, type LocalTree } from './guest-write-disks.js';
+import { guestWrite as write, guestWriteJson as writeJson, makeDisk, makeLocalTree, partitionOf, type LocalTree } from './guest-write-disks.js';
 
 const PART_MIB = 32;
-const write = (args: string[]) => runCommandInProcess(registerGuestWriteCommands, args);
-
-interface Summary {
-  patches: { kind: string; outcome: string }[];
-  summary: { applied: number; already: number };
-}
-
-async function writeJson(args: string[]): Promise<Summary> {
-  const r = await write([...args, '--json']);
-  expect(r.exitCode ?? 0, r.stderr + r.stdout).toBe(0);
-  return JSON.parse(r.stdout) as Summary;
-}
 
 function e2fsckClean(part: string): void {
   const r = spawnSync('e2fsck', ['-fn', part], { encoding: 'utf8' });

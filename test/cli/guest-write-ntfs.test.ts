@@ -6,27 +6,14 @@
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { registerGuestWriteCommands } from '../../src/cli/commands/guest-write.js';
 import { registerCheckCommands } from '../../src/cli/commands/check.js';
 import { registerApplyCommands } from '../../src/cli/commands/apply.js';
 import { runCommandInProcess } from '../helpers/cli.js';
 import { requireTool, scratchDirs, sha256File } from '../helpers/tools.js';
 import { ntfsCat, ntfsfixClean, ntfsTree } from '../fs/ntfs/write/helpers.js';
-import { makeDisk, makeLocalTree, partitionOf, type LocalTree } from './guest-write-disks.js';
+import { guestWrite as write, guestWriteJson as writeJson, makeDisk, makeLocalTree, partitionOf, type LocalTree } from './guest-write-disks.js';
 
 const PART_MIB = 48;
-const write = (args: string[]) => runCommandInProcess(registerGuestWriteCommands, args);
-
-interface Summary {
-  patches: { kind: string; outcome: string }[];
-  summary: { applied: number; already: number };
-}
-
-async function writeJson(args: string[]): Promise<Summary> {
-  const r = await write([...args, '--json']);
-  expect(r.exitCode ?? 0, r.stderr + r.stdout).toBe(0);
-  return JSON.parse(r.stdout) as Summary;
-}
 
 /** Checks an image's NTFS partition with ntfs-3g and rehost check against the expected paths and bytes. */
 async function oracle(args: { image: string; dir: string; paths: string[]; files: Map<string, Uint8Array> }): Promise<void> {

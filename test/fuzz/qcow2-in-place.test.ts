@@ -5,11 +5,8 @@
 // applied to a copy of the input. Only rehost errors may escape, within time and memory bounds.
 
 import { beforeAll, expect, test } from 'vitest';
-import { join } from 'node:path';
-import { readFileSync, rmSync } from 'node:fs';
-import { requireTool, run, tempDir } from '../helpers/tools.js';
-import { MIB, writePatternDisk } from '../helpers/pattern.js';
-import { defaultIterations, fuzz } from '../helpers/fuzz.js';
+import { MIB } from '../helpers/pattern.js';
+import { defaultIterations, fuzz, qemuQcow2Seeds } from '../helpers/fuzz.js';
 import { MemoryDevice } from '../../src/io/memory-device.js';
 import { ZeroDevice } from '../../src/io/zero-device.js';
 import { readHeader } from '../../src/image/qcow2/format.js';
@@ -18,27 +15,18 @@ import { planQcow2InPlace } from '../../src/image/qcow2/in-place.js';
 const seeds: Uint8Array[] = [];
 
 beforeAll(() => {
-  requireTool('qemu-img');
-  requireTool('qemu-io');
-  const dir = tempDir('rehost-qcow2-inplace-fuzz-');
-  try {
-    const raw = join(dir, 'p.raw');
-    writePatternDisk(raw, { size: 2 * MIB });
-    const make = (name: string, args: string[]): void => {
-      run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', ...args, raw, join(dir, name)]);
-      seeds.push(new Uint8Array(readFileSync(join(dir, name))));
-    };
-    make('c4k.qcow2', ['-o', 'cluster_size=4096']);
-    make('compressed.qcow2', ['-c', '-o', 'cluster_size=4096']);
-    make('v2.qcow2', ['-o', 'compat=0.10,cluster_size=8192']);
-    make('r1.qcow2', ['-o', 'cluster_size=4096,refcount_bits=1']);
-    const ext = join(dir, 'ext.qcow2');
-    run('qemu-img', ['create', '-f', 'qcow2', '-o', 'extended_l2=on,cluster_size=16384', ext, '2M']);
-    run('qemu-io', ['-f', 'qcow2', '-c', 'write -P 7 0 1k', '-c', 'write -z 16384 1k', '-c', 'write -P 9 40000 3000', ext]);
-    seeds.push(new Uint8Array(readFileSync(ext)));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  seeds.push(
+    ...qemuQcow2Seeds({
+      tempPrefix: 'rehost-qcow2-inplace-fuzz-',
+      mib: 2,
+      converts: [
+        ['-o', 'cluster_size=4096'], // v3, 4 KiB clusters
+        ['-c', '-o', 'cluster_size=4096'], // compressed
+        ['-o', 'compat=0.10,cluster_size=8192'], // version 2
+        ['-o', 'cluster_size=4096,refcount_bits=1'], // 1-bit refcounts
+      ],
+    }),
+  );
 });
 
 test('qcow2 in-place planner: only rehost errors escape', async () => {

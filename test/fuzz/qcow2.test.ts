@@ -4,11 +4,9 @@
 // and its stored data read; only rehost errors may escape.
 
 import { beforeAll, expect, test } from 'vitest';
-import { join } from 'node:path';
-import { readFileSync, rmSync } from 'node:fs';
-import { readCorpus, requireTool, run, tempDir } from '../helpers/tools.js';
-import { MIB, writePatternDisk } from '../helpers/pattern.js';
-import { defaultIterations, fuzz } from '../helpers/fuzz.js';
+import { readCorpus } from '../helpers/tools.js';
+import { MIB } from '../helpers/pattern.js';
+import { defaultIterations, fuzz, qemuQcow2Seeds } from '../helpers/fuzz.js';
 import { ignoreDiagnostics } from '../../src/diagnostics.js';
 import { NotFoundError } from '../../src/errors.js';
 import { MemoryDevice } from '../../src/io/memory-device.js';
@@ -18,25 +16,16 @@ import type { OpenContext } from '../../src/image/types.js';
 const seeds: Uint8Array[] = [];
 
 beforeAll(() => {
-  requireTool('qemu-img');
-  requireTool('qemu-io');
-  const dir = tempDir('rehost-qcow2f-');
-  try {
-    const raw = join(dir, 'p.raw');
-    writePatternDisk(raw, { size: 3 * MIB });
-    const make = (name: string, args: string[]): void => {
-      run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', ...args, raw, join(dir, name)]);
-      seeds.push(new Uint8Array(readFileSync(join(dir, name))));
-    };
-    make('deflate.qcow2', ['-c', '-o', 'cluster_size=4096']);
-    make('v2.qcow2', ['-o', 'compat=0.10,cluster_size=8192']);
-    const ext = join(dir, 'ext.qcow2');
-    run('qemu-img', ['create', '-f', 'qcow2', '-o', 'extended_l2=on,cluster_size=16384', ext, '2M']);
-    run('qemu-io', ['-f', 'qcow2', '-c', 'write -P 7 0 1k', '-c', 'write -z 16384 1k', '-c', 'write -P 9 40000 3000', ext]);
-    seeds.push(new Uint8Array(readFileSync(ext)));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  seeds.push(
+    ...qemuQcow2Seeds({
+      tempPrefix: 'rehost-qcow2f-',
+      mib: 3,
+      converts: [
+        ['-c', '-o', 'cluster_size=4096'], // deflate
+        ['-o', 'compat=0.10,cluster_size=8192'], // version 2
+      ],
+    }),
+  );
   seeds.push(readCorpus('images/qcow2/dfvfs-ext2.qcow2'));
   seeds.push(readCorpus('images/qcow2/dissect-basic-zstd.qcow2.gz'));
 });

@@ -3,9 +3,11 @@
 // errors escape, each input within a time bound and the process within a memory bound. A
 // failing input is saved under test-artifacts/fuzz/ so it can be replayed.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRehostError } from '../../src/errors.js';
+import { MIB, writePatternDisk } from './pattern.js';
+import { requireTool, run, tempDir } from './tools.js';
 
 export interface FuzzTarget {
   name: string;
@@ -162,3 +164,31 @@ export async function fuzz(target: FuzzTarget, options: FuzzOptions = {}): Promi
 }
 
 class HangError extends Error {}
+
+/**
+ * Small qcow2 seeds made by qemu-img: the pattern disk of `mib` MiB converted once per option
+ * list of `converts` (in that order), then a 2 MiB extended-L2 image with a few qemu-io writes
+ * (data, a zeroed subcluster, an unaligned write). Needs qemu-img and qemu-io.
+ */
+export function qemuQcow2Seeds(args: { tempPrefix: string; mib: number; converts: string[][] }): Uint8Array[] {
+  requireTool('qemu-img');
+  requireTool('qemu-io');
+  const seeds: Uint8Array[] = [];
+  const dir = tempDir(args.tempPrefix);
+  try {
+    const raw = join(dir, 'p.raw');
+    writePatternDisk(raw, { size: args.mib * MIB });
+    args.converts.forEach((options, i) => {
+      const out = join(dir, `seed-${i}.qcow2`);
+      run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', ...options, raw, out]);
+      seeds.push(new Uint8Array(readFileSync(out)));
+    });
+    const ext = join(dir, 'ext.qcow2');
+    run('qemu-img', ['create', '-f', 'qcow2', '-o', 'extended_l2=on,cluster_size=16384', ext, '2M']);
+    run('qemu-io', ['-f', 'qcow2', '-c', 'write -P 7 0 1k', '-c', 'write -z 16384 1k', '-c', 'write -P 9 40000 3000', ext]);
+    seeds.push(new Uint8Array(readFileSync(ext)));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return seeds;
+}

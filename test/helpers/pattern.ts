@@ -39,3 +39,18 @@ export function writePatternDisk(path: string, options: PatternOptions = {}): nu
   }
   return size;
 }
+
+/** Deterministic pseudo-random bytes (xorshift32). */
+export function bytesOf(length: number, seed: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    out[i] = x & 0xff;
+  }
+  return out;
+}

@@ -1,7 +1,7 @@
 // Running the trusted peer tools the tests compare against. The test command installs them
 // (scripts/setup-tools.sh), so a missing tool is a failure, not a skip.
 
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { afterAll } from 'vitest';
@@ -25,6 +25,37 @@ export function run(command: string, args: string[], options: { input?: Uint8Arr
 
 export function runBytes(command: string, args: string[]): Buffer {
   return execFileSync(command, args, { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/**
+ * Runs a process, collecting its stdout lines; SIGKILLs it when it prints the line `killAt`
+ * (never, when undefined). Resolves when it has closed: the lines seen, whether it was killed,
+ * its exit code and its stderr.
+ */
+export function runKilledAt(command: string, args: string[], killAt?: string): Promise<{ lines: string[]; killed: boolean; code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const lines: string[] = [];
+    let buffer = '';
+    let stderr = '';
+    let killed = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        lines.push(line);
+        if (line === killAt && !killed) {
+          killed = true;
+          child.kill('SIGKILL');
+        }
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ lines, killed, code, stderr }));
+  });
 }
 
 const created: string[] = [];

@@ -11,8 +11,8 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { registerApplyCommands } from '../../src/cli/commands/apply.js';
 import { registerPlanCommands } from '../../src/cli/commands/plan.js';
 import { runCommandInProcess } from '../helpers/cli.js';
-import { requireTool, run, sha256File, tempDir } from '../helpers/tools.js';
-import { BOOT, BOOT_UUID, NIC, ROOT, ROOT_FILES, ROOT_UUID, debugfsCat, debugfsStat, e2fsckClean, extractPartitionOf, makeDeviceNameGuest } from './apply-fixtures.js';
+import { run, sha256File } from '../helpers/tools.js';
+import { BOOT, BOOT_UUID, NIC, ROOT, ROOT_FILES, ROOT_UUID, debugfsCat, debugfsStat, e2fsckClean, extractPartitionOf, setUpDeviceNameGuest } from './apply-fixtures.js';
 
 let dir: string;
 let source: string;
@@ -47,10 +47,7 @@ function checkChanged(image: string, format: string): void {
 }
 
 beforeAll(async () => {
-  for (const tool of ['mkfs.ext4', 'sfdisk', 'qemu-img', 'debugfs', 'e2fsck']) requireTool(tool);
-  dir = tempDir('rehost-apply-cli-');
-  source = makeDeviceNameGuest(dir);
-  sourceHash = await sha256File(source);
+  ({ dir, source, sourceHash } = await setUpDeviceNameGuest({ tempPrefix: 'rehost-apply-cli-', readBackTools: ['debugfs', 'e2fsck'] }));
 });
 
 describe('rehost apply --to kvm on a guest configured by device names', () => {

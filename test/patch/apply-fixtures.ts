@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run } from '../helpers/tools.js';
+import { requireTool, run, sha256File, tempDir } from '../helpers/tools.js';
 
 export const MIB = 1024 * 1024;
 export const BOOT = { start: 1 * MIB, size: 8 * MIB };
@@ -86,6 +86,18 @@ export function makeDeviceNameGuest(dir: string): string {
     run('dd', [`if=${img}`, `of=${raw}`, 'bs=1M', `seek=${part.start / MIB}`, 'conv=notrunc,sparse', 'status=none']);
   }
   return raw;
+}
+
+/**
+ * The guest in a fresh temp dir (`tempPrefix`), after checking the tools that build it
+ * (mkfs.ext4, sfdisk, qemu-img) and then `readBackTools` are installed: the dir, the guest
+ * image and its sha256.
+ */
+export async function setUpDeviceNameGuest(args: { tempPrefix: string; readBackTools?: readonly string[] }): Promise<{ dir: string; source: string; sourceHash: string }> {
+  for (const tool of ['mkfs.ext4', 'sfdisk', 'qemu-img', ...(args.readBackTools ?? [])]) requireTool(tool);
+  const dir = tempDir(args.tempPrefix);
+  const source = makeDeviceNameGuest(dir);
+  return { dir, source, sourceHash: await sha256File(source) };
 }
 
 /** Any image → raw (qemu-img convert), then one partition's bytes into their own file. */

@@ -8,9 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { requireTool, run, sha256File, tempDir } from '../helpers/tools.js';
+import { run, sha256File } from '../helpers/tools.js';
 import { undo } from '../../src/patch/index.js';
-import { NIC, makeDeviceNameGuest } from './apply-fixtures.js';
+import { NIC, setUpDeviceNameGuest } from './apply-fixtures.js';
 
 const HERE = new URL('.', import.meta.url).pathname;
 const REGISTER = join(HERE, 'ts-register.mjs');
@@ -29,10 +29,7 @@ let source: string;
 let sourceHash: string;
 
 beforeAll(async () => {
-  for (const tool of ['mkfs.ext4', 'sfdisk', 'qemu-img']) requireTool(tool);
-  dir = tempDir('rehost-apply-kill-');
-  source = makeDeviceNameGuest(dir);
-  sourceHash = await sha256File(source);
+  ({ dir, source, sourceHash } = await setUpDeviceNameGuest({ tempPrefix: 'rehost-apply-kill-' }));
 });
 
 function leftovers(name: string): string[] {

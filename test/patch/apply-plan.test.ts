@@ -12,8 +12,8 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { applyPlan, type OsPlanner } from '../../src/patch/plan-apply.js';
 import type { Plan, PlannedPatch } from '../../src/rules/types.js';
 import type { LinuxFacts } from '../../src/linux/facts/index.js';
-import { requireTool, run, sha256File, tempDir } from '../helpers/tools.js';
-import { BOOT, BOOT_UUID, NIC, ROOT, ROOT_FILES, ROOT_UUID, debugfsCat, debugfsStat, e2fsckClean, extractPartitionOf, makeDeviceNameGuest } from './apply-fixtures.js';
+import { run, sha256File } from '../helpers/tools.js';
+import { BOOT, BOOT_UUID, NIC, ROOT, ROOT_FILES, ROOT_UUID, debugfsCat, debugfsStat, e2fsckClean, extractPartitionOf, setUpDeviceNameGuest } from './apply-fixtures.js';
 
 const UUIDS: Record<string, string> = { sda1: BOOT_UUID, sda2: ROOT_UUID };
 const LINK = `/etc/systemd/network/10-rehost-${NIC.name}.link`;
@@ -47,10 +47,7 @@ let source: string;
 let sourceHash: string;
 
 beforeAll(async () => {
-  for (const tool of ['mkfs.ext4', 'sfdisk', 'qemu-img', 'debugfs', 'e2fsck']) requireTool(tool);
-  dir = tempDir('rehost-apply-plan-');
-  source = makeDeviceNameGuest(dir);
-  sourceHash = await sha256File(source);
+  ({ dir, source, sourceHash } = await setUpDeviceNameGuest({ tempPrefix: 'rehost-apply-plan-', readBackTools: ['debugfs', 'e2fsck'] }));
 });
 
 describe('applyPlan on a guest configured by device names', () => {

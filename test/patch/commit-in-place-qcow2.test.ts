@@ -7,11 +7,11 @@
 // leaked clusters, since refcounts are raised before references and lowered after), and `rehost
 // undo` must restore the original bytes.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { requireTool, run, scratchDirs, sha256File } from '../helpers/tools.js';
+import { requireTool, run, runKilledAt, scratchDirs, sha256File } from '../helpers/tools.js';
 import { openTransaction, undo, readUndoJournal, sha256Hex } from '../../src/patch/index.js';
 import { CorruptError, PreconditionError } from '../../src/errors.js';
 import { runCommandInProcess } from '../helpers/cli.js';
@@ -86,30 +86,8 @@ describe('in place into the example qcow2', () => {
 /** Runs the child; it stops at write number `killAt` (or 'applied') and waits there to be killed. */
 function runChild(options: { args: string[]; killAt?: string; bigSize?: number }): Promise<{ lines: string[]; killed: boolean; stderr: string }> {
   const { args, killAt, bigSize } = options;
-  return new Promise((resolve, reject) => {
-    const extra = bigSize !== undefined ? [String(bigSize)] : [];
-    const child = spawn('node', ['--import', REGISTER, CHILD, ...args, killAt ?? 'never', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const lines: string[] = [];
-    let buffer = '';
-    let stderr = '';
-    let killed = false;
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        lines.push(line);
-        if (line === `at ${killAt}` && !killed) {
-          killed = true;
-          child.kill('SIGKILL');
-        }
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', () => resolve({ lines, killed, stderr }));
-  });
+  const extra = bigSize !== undefined ? [String(bigSize)] : [];
+  return runKilledAt('node', ['--import', REGISTER, CHILD, ...args, killAt ?? 'never', ...extra], killAt !== undefined ? `at ${killAt}` : undefined);
 }
 
 /**

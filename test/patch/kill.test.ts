@@ -5,11 +5,10 @@
 // sources (ts-register.mjs), which prints where it is and pauses there, so the kill lands
 // mid-write.
 
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { requireTool, run, sha256File, tempDir } from '../helpers/tools.js';
+import { requireTool, run, runKilledAt, sha256File, tempDir } from '../helpers/tools.js';
 import { undo } from '../../src/patch/index.js';
 import { makeGuestDisk } from './guest-disk.js';
 
@@ -19,29 +18,7 @@ const CHILD = join(HERE, 'commit-child.ts');
 
 /** Runs the child; kills it when it prints the line `killAt` (never, when undefined). Returns the lines seen and whether it was killed. */
 function runChild(args: string[], killAt?: string): Promise<{ lines: string[]; killed: boolean; code: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('node', ['--import', REGISTER, CHILD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const lines: string[] = [];
-    let buffer = '';
-    let stderr = '';
-    let killed = false;
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        lines.push(line);
-        if (line === killAt && !killed) {
-          killed = true;
-          child.kill('SIGKILL');
-        }
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ lines, killed, code, stderr }));
-  });
+  return runKilledAt('node', ['--import', REGISTER, CHILD, ...args], killAt);
 }
 
 let dir: string;

@@ -14,14 +14,13 @@ import { writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { Command } from 'commander';
 import { loadCatalog, platformById } from '../../catalog/index.js';
-import { readVmDescription } from '../../descriptors/index.js';
 import { PreconditionError } from '../../errors.js';
 import { writerByName } from '../../image/convert.js';
 import type { CommitMode } from '../../patch/commit.js';
 import { applyPlan, PlanBlockedError, type ApplyProgress, type PlanApplyResult } from '../../patch/plan-apply.js';
-import { rulesPlanner } from '../../patch/plan-apply-planner.js';
 import { undo } from '../../patch/undo-journal.js';
 import { printJson, reportError } from '../output.js';
+import { collect, plannerFromOptions } from '../planner-options.js';
 import { PLAN_BLOCKED_EXIT } from './plan.js';
 
 interface ApplyOptions {
@@ -40,8 +39,6 @@ interface ApplyOptions {
   json?: boolean;
   journal?: string;
 }
-
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 /** The output format named by -O, else by the output's extension, else qcow2. */
 function outputFormat(options: ApplyOptions, output: string): string {
@@ -166,14 +163,7 @@ export function registerApplyCommands(program: Command): void {
         const commit = commitModeFor(image, options);
         const catalog = await loadCatalog({ extraDirs: options.catalog ?? [] });
         platformById(catalog, options.to);
-        const planner = await rulesPlanner({
-          catalog,
-          ruleDirs: options.rules ?? [],
-          ...(options.controller !== undefined ? { controllers: options.controller } : {}),
-          macs: parseMacs(options.mac ?? []),
-          ...(options.vm !== undefined ? { vmMacs: (await readVmDescription(options.vm)).nics.flatMap((n) => (n.mac !== undefined ? [n.mac] : [])) } : {}),
-          ...(options.drivers !== undefined ? { drivers: options.drivers } : {}),
-        });
+        const planner = await plannerFromOptions(options, { catalog, macs: parseMacs(options.mac ?? []) });
         const kill = killHook();
         tty = options.json ? undefined : ttyProgress();
         const result = await applyPlan({

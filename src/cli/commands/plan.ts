@@ -9,16 +9,15 @@
 
 import type { Command } from 'commander';
 import { loadCatalog } from '../../catalog/index.js';
-import { readVmDescription } from '../../descriptors/index.js';
 import { DiagnosticLog } from '../../diagnostics.js';
 import { PreconditionError } from '../../errors.js';
 import { discoverVolumes } from '../../fs/discover.js';
 import { openImage } from '../../image/open.js';
 import { inspectDevice } from '../../inspect/index.js';
 import { planAll } from '../../patch/plan-apply.js';
-import { rulesPlanner } from '../../patch/plan-apply-planner.js';
 import type { Plan, PlannedPatch } from '../../rules/index.js';
 import { printJson, reportError } from '../output.js';
+import { collect, plannerFromOptions } from '../planner-options.js';
 
 /** Exit code of `rehost plan` when some rule blocks the move. */
 export const PLAN_BLOCKED_EXIT = 3;
@@ -34,8 +33,6 @@ interface PlanOptions {
   disk?: string;
   drivers?: string;
 }
-
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 function parseMacs(pairs: string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -112,17 +109,8 @@ export function registerPlanCommands(program: Command): void {
         if (disk !== undefined && (!Number.isInteger(disk) || disk < 0)) throw new PreconditionError(`--disk must be a disk index (0, 1, …), not "${options.disk}"`);
         const macs = parseMacs(options.mac ?? []);
         const catalog = await loadCatalog({ extraDirs: options.catalog ?? [] });
-        const vmMacs = options.vm === undefined ? [] : (await readVmDescription(options.vm)).nics.flatMap((n) => (n.mac !== undefined ? [n.mac] : []));
         const diagnostics = new DiagnosticLog();
-        const planner = await rulesPlanner({
-          catalog,
-          ruleDirs: options.rules ?? [],
-          ...(options.controller !== undefined ? { controllers: options.controller } : {}),
-          macs,
-          vmMacs,
-          ...(options.drivers !== undefined ? { drivers: options.drivers } : {}),
-          diagnostics,
-        });
+        const planner = await plannerFromOptions(options, { catalog, macs, diagnostics });
         const opened = await openImage(image, { diagnostics, ...(disk !== undefined ? { disk } : {}) });
         let plans: Plan[];
         const skipped: string[] = [];

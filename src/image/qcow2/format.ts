@@ -129,8 +129,8 @@ export async function readHeader(file: BlockDevice): Promise<{ header: Qcow2Head
   return { header, extensions, backingFilename };
 }
 
-/** Reads the L1 table and checks every L2 table offset: aligned, inside the file. */
-async function readL1(file: BlockDevice, header: Qcow2Header): Promise<Float64Array> {
+/** Reads the L1 table and checks every L2 table offset: aligned, inside the file (0 = none). */
+export async function readL1(file: BlockDevice, header: Qcow2Header): Promise<Float64Array> {
   const l1 = new Float64Array(header.l1Size);
   if (header.l1Size === 0) return l1;
   const bytes = await file.read(header.l1TableOffset, header.l1Size * 8);

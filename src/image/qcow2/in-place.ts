@@ -24,7 +24,7 @@
 
 import type { BlockDevice } from '../../io/block-device.js';
 import { CorruptError, PreconditionError, UnsupportedError } from '../../errors.js';
-import { readHeader } from './format.js';
+import { readHeader, readL1 } from './format.js';
 import { assertInPlaceWritable } from './in-place-checks.js';
 import { MAX_REFCOUNT_TABLE_BYTES, RefcountModel } from './in-place-refcounts.js';
 import { L2_COMPRESSED_HI, L2_COPIED_HI, L2_ZERO_LO, standardOffset } from './l2-entry.js';
@@ -427,23 +427,6 @@ function compressedRange(args: { hi: number; lo: number; header: Qcow2Header; at
   const end = (Math.floor(start / 512) + sectors) * 512;
   if (start === 0 || end > Number.MAX_SAFE_INTEGER) throw new CorruptError(`compressed cluster descriptor points to ${start}`, { structure: 'qcow2 L2 entry', offset: at });
   return { start, end };
-}
-
-/** The L1 table's L2 offsets (0 = none), each checked: aligned, inside the file. */
-async function readL1(file: BlockDevice, header: Qcow2Header): Promise<Float64Array> {
-  const l1 = new Float64Array(header.l1Size);
-  if (header.l1Size === 0) return l1;
-  const bytes = await file.read(header.l1TableOffset, header.l1Size * 8);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let i = 0; i < header.l1Size; i++) {
-    const offset = standardOffset(view.getUint32(i * 8), view.getUint32(i * 8 + 4));
-    if (offset === 0) continue;
-    if (offset % header.clusterSize !== 0 || offset + header.clusterSize > file.size) {
-      throw new CorruptError(`L1 entry ${i}: L2 table at ${offset} is unaligned or outside the file`, { structure: 'qcow2 L1 table', offset: header.l1TableOffset + i * 8 });
-    }
-    l1[i] = offset;
-  }
-  return l1;
 }
 
 function setU64(view: DataView, at: number, value: number): void {

@@ -8,12 +8,15 @@ import { gunzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { FileDevice, MemoryDevice, OverlayDevice } from '../../../../src/io/index.js';
 import { CORPUS } from '../../../helpers/tools.js';
+import { bytesOf } from '../../../helpers/pattern.js';
 import { NtfsFileSystem } from '../../../../src/fs/ntfs/filesystem.js';
 import { encodeFixups, tryApplyFixups } from '../../../../src/fs/ntfs/fixups.js';
 import { decodeIndexEntries } from '../../../../src/fs/ntfs/index-node.js';
 import { readUtf16 } from '../../../../src/fs/ntfs/file-name.js';
 import { AttributeStream } from '../../../../src/fs/ntfs/data-stream.js';
 import { mergedSource } from '../../../../src/fs/ntfs/mft.js';
+
+export { bytesOf };
 
 /** Makes an empty NTFS volume of `mib` MiB (sparse) with mkntfs; returns its path. */
 export function makeVolume(dir: string, name: string, mib = 16, extra: string[] = []): string {
@@ -44,21 +47,6 @@ export async function materialize(args: { source: string; overlay: OverlayDevice
 
 export function memoryOf(path: string): MemoryDevice {
   return new MemoryDevice(new Uint8Array(readFileSync(path)));
-}
-
-/** Deterministic pseudo-random bytes (xorshift32). */
-export function bytesOf(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
 }
 
 /** ntfsfix -n: passes when it exits 0 and reports nothing to fix. */

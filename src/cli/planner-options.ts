@@ -1,0 +1,32 @@
+// The planner options `rehost plan` and `rehost apply` share (--rules, --controller, --vm,
+// --drivers, with the catalog and the --mac pairs each command reads itself): both build the
+// same rulesPlanner from them, so what plan shows is what apply does.
+
+import type { Catalog } from '../catalog/index.js';
+import { readVmDescription } from '../descriptors/index.js';
+import type { Diagnostics } from '../diagnostics.js';
+import type { OsPlanner } from '../patch/plan-apply.js';
+import { rulesPlanner } from '../patch/plan-apply-planner.js';
+
+/** Commander's collector of a repeatable option. */
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+export interface PlannerCliOptions {
+  rules?: string[];
+  controller?: string[];
+  vm?: string;
+  drivers?: string;
+}
+
+/** The rules planner for these options: built-in packs plus --rules, the --controller choice, the NIC MACs of --mac and of --vm's descriptor, --drivers. */
+export async function plannerFromOptions(options: PlannerCliOptions, args: { catalog: Catalog; macs: Record<string, string>; diagnostics?: Diagnostics }): Promise<OsPlanner> {
+  return rulesPlanner({
+    catalog: args.catalog,
+    ruleDirs: options.rules ?? [],
+    ...(options.controller !== undefined ? { controllers: options.controller } : {}),
+    macs: args.macs,
+    ...(options.vm !== undefined ? { vmMacs: (await readVmDescription(options.vm)).nics.flatMap((n) => (n.mac !== undefined ? [n.mac] : [])) } : {}),
+    ...(options.drivers !== undefined ? { drivers: options.drivers } : {}),
+    ...(args.diagnostics !== undefined ? { diagnostics: args.diagnostics } : {}),
+  });
+}
