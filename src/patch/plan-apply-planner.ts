@@ -8,7 +8,7 @@
 
 import { platformById, type Catalog } from '../catalog/index.js';
 import type { Diagnostics } from '../diagnostics.js';
-import { loadRulePacks, planFor, type FirstbootPlanInput, type PlanOptions, type RulePack } from '../rules/index.js';
+import { loadRulePacks, planFor, windowsContext, type FirstbootPlanInput, type PlanOptions, type RulePack } from '../rules/index.js';
 import { firstbootPlanInput } from '../windows/firstboot/index.js';
 import type { OsPlanner } from './plan-apply.js';
 import { infOsOf, windowsDriverCandidates } from './realize/windows-driver-source.js';
@@ -20,9 +20,15 @@ export function packPlanner(args: { catalog: Catalog; packs: RulePack[]; options
     let options = args.options;
     let firstboot: FirstbootPlanInput | undefined;
     if (os.type === 'windows') {
+      const platform = platformById(args.catalog, target);
+      let installs = false;
       if (args.drivers !== undefined) {
-        const drivers = await windowsDriverCandidates({ driverSource: args.drivers, facts: os.facts, target: platformById(args.catalog, target), ...diagnostics });
-        options = { ...(options ?? {}), windows: { driverSource: args.drivers, drivers } };
+        const drivers = await windowsDriverCandidates({ driverSource: args.drivers, facts: os.facts, target: platform, ...diagnostics });
+        const windows = { driverSource: args.drivers, drivers };
+        options = { ...(options ?? {}), windows };
+        // Whether the plan installs a boot driver from the source (what decides the staging below).
+        const derived = windowsContext({ os, target: platform, platforms: args.catalog.platforms, windows, ...(options.controllers !== undefined ? { controllers: options.controllers } : {}) }).derived;
+        installs = Array.isArray(derived['installs']) && derived['installs'].length > 0;
       }
       const macs = args.options?.macs;
       firstboot = await firstbootPlanInput({
@@ -31,6 +37,7 @@ export function packPlanner(args: { catalog: Catalog; packs: RulePack[]; options
         os: infOsOf(os.facts),
         ...(args.drivers !== undefined ? { driverSource: args.drivers } : {}),
         ...(macs !== undefined ? { macs } : {}),
+        target: { services: platform.devices.flatMap((d) => d.windows?.services ?? []), installs },
         ...diagnostics,
       });
     }

@@ -19,6 +19,7 @@
 import type { Platform, PlatformDevice } from '../catalog/index.js';
 import { NotFoundError } from '../errors.js';
 import { kernelDeviceVerdict, kernelsNewestFirst } from '../fingerprint/linux-verdict.js';
+import { firmwareGate } from '../fingerprint/verdicts.js';
 import type { OperatingSystem, VolumeSummary } from '../inspect/inspect.js';
 import type { LinuxFacts } from '../linux/facts/inspect.js';
 import type { KernelFacts } from '../linux/facts/kernels.js';
@@ -275,9 +276,12 @@ export function linuxContext(args: { os: LinuxOs; volumes: VolumeSummary[]; part
     .map(([id, what]) => ({ volume: id, kind: volumes.find((v) => v.id === id)?.kind ?? 'unknown', what }))
     .filter((v) => !WRITABLE_KINDS.has(v.kind));
 
+  // A platform with no firmware (paravirtual boot only) cannot start this guest's boot loader.
+  const gate = firmwareGate({ os, platform: target });
   const derived = {
     target: { id: target.id, name: target.name },
     rootVolume: os.root,
+    firmwareBlocked: gate?.cap === 'cannot-boot' ? gate.note : undefined,
     bootStorage,
     bootStorageIds: bootStorage.map((d) => d.id),
     kernels,

@@ -24,6 +24,7 @@
 
 import type { Platform, PlatformDevice } from '../catalog/index.js';
 import type { OperatingSystem } from '../inspect/inspect.js';
+import { firmwareGate } from '../fingerprint/verdicts.js';
 import type { ServiceFacts, WindowsFacts } from '../windows/types.js';
 import type { EvaluationContext } from './evaluate.js';
 import { selectableBootStorage, targetLineage } from './linux-context.js';
@@ -305,6 +306,9 @@ export function windowsContext(args: { os: WindowsOs; target: Platform; platform
   const dirtyHives = Object.entries(facts.unsafe?.hiveLogs ?? {})
     .filter(([, state]) => state.startsWith('unreplayed'))
     .map(([name]) => name);
+  // The target's firmware must start this Windows' boot loader (Gen2 is UEFI-only; 32-bit or
+  // pre-1703 Windows cannot be moved from BIOS/MBR), whatever its drivers.
+  const gate = firmwareGate({ os, platform: target });
   const writesSystem = fixes.size + installs.size + safetyNet.length + disableServices.length > 0;
 
   const derived: Record<string, unknown> = {
@@ -321,6 +325,8 @@ export function windowsContext(args: { os: WindowsOs; target: Platform; platform
     bootStorageSummary: outcomes.map((o) => `${o.derived.id}: ${o.derived.state}: ${o.derived.why}`),
     bootStorageReady: anyReady,
     cannotDevices: outcomes.filter((o) => o.derived.state === 'cannot').map((o) => o.derived),
+    // Named in the advice on the others: the controllers the VM must be given.
+    usableDevices: outcomes.filter((o) => o.derived.state !== 'cannot').map((o) => o.derived.id),
     serviceFixes: [...fixes.values()],
     installs: [...installs.values()],
     safetyNet,
@@ -328,6 +334,8 @@ export function windowsContext(args: { os: WindowsOs; target: Platform; platform
     dirtyHives,
     systemHiveUnwritable: writesSystem && dirtyHives.some((h) => h.toUpperCase() === 'SYSTEM'),
     filterDrivers: filterDrivers(facts, lineage),
+    firmwareBlocked: gate?.cap === 'cannot-boot' ? gate.note : undefined,
+    firmwareAdvice: gate !== undefined && gate.cap !== 'cannot-boot' ? gate.note : undefined,
   };
   return { os: 'windows', facts, target, targetLineage: lineage, derived };
 }

@@ -6,10 +6,10 @@
 // from `hivexregedit --export` before and after, for SYSTEM and SOFTWARE — equals the golden
 // file test/windows/golden-inject/<case>-<target>.json. The goldens were generated with
 // REHOST_UPDATE_GOLDEN=1 and each one was read against conversion-facts.md §a.3.
-// A target none of whose default boot controllers this Windows can drive is refused before
+// A target none of whose selectable boot controllers this Windows can drive is refused before
 // any write (golden: the reasons); vmware-esxi (default pvscsi) and xen-hvm (default xen-vbd)
-// also run with the emulated controller the guest's own inbox drivers serve (lsilogic-sas,
-// xen-ide), as `--controller` would.
+// also run restricted to the emulated controller the guest's own inbox drivers serve
+// (lsilogic-sas, xen-ide), as `--controller` would.
 // The Windows 10 1709 hive is dirty without logs: every target that would write it must be
 // refused before any write (its golden records which outcome each target gets). The same hive
 // with its sequence numbers reconciled (what a clean flush leaves; test-only) runs the whole

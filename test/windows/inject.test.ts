@@ -326,8 +326,12 @@ describe('inbox drivers: Hyper-V/Azure and AWS Nitro', () => {
     await expectConverged(a, 'azure');
   }, 90_000);
 
-  test('Hyper-V Gen2 from Windows 7: storvsc made boot-start (it was demand-start)', async () => {
-    const a = await applyTo({ caseId: 'win7-sp1-x86-vmware', target: 'hyperv-gen2' });
+  test('Hyper-V Gen2 refuses a 32-bit Windows 7 on BIOS/MBR (Gen2 is UEFI-only)', async () => {
+    await expect(applyTo({ caseId: 'win7-sp1-x86-vmware', target: 'hyperv-gen2' })).rejects.toThrow(/firmware cannot start this Windows: .*guest boots BIOS\/MBR, platform offers UEFI/);
+  }, 90_000);
+
+  test('Hyper-V Gen1 from Windows 7: storvsc made boot-start (it was demand-start)', async () => {
+    const a = await applyTo({ caseId: 'win7-sp1-x86-vmware', target: 'hyperv-gen1' });
     expect(a.result.outcome).toBe('applied');
     expect(hivexget(a.hive, '\\ControlSet001\\Services\\storvsc', 'Start')).toBe('0');
     expect(hivexget(a.hive, '\\ControlSet001\\Services\\vmbus', 'Start')).toBe('0');

@@ -42,9 +42,12 @@ export const realizeWindowsFirstboot: Realizer<'windows-firstboot'> = async ({ p
   }
   const rule = planned.rule;
   const out: Patch[] = [];
-  out.push(...(await directoryPatches({ fs, volume: planned.volume, dir: `${FIRSTBOOT_DIR}/${FIRSTBOOT_DRIVERS}`, reason: `rehost first-boot folder (${rule})` })));
+  // Nothing staged (the target needs nothing from the driver source): no drivers folder, no pnputil step.
+  const noDrivers = planned.drivers.length === 0;
+  out.push(...(await directoryPatches({ fs, volume: planned.volume, dir: noDrivers ? FIRSTBOOT_DIR : `${FIRSTBOOT_DIR}/${FIRSTBOOT_DRIVERS}`, reason: `rehost first-boot folder (${rule})` })));
   const runner = renderRunner({
     pnputil: planned.pnputil,
+    ...(noDrivers ? { noDrivers } : {}),
     maxRetries: planned.maxRetries,
     commandLine,
     originalCmdLine: planned.originalCmdLine,

@@ -22,6 +22,13 @@ export async function firstbootPlanInput(args: {
   /** --drivers: a directory or an ISO. */
   driverSource?: string;
   macs?: Record<string, string>;
+  /**
+   * What the target needs from the source: the Windows services its catalog devices name, and
+   * whether the plan installs a boot driver from it. The set is staged only when one of those
+   * services ships in it or a driver is installed (a target the guest's inbox drivers serve
+   * gains nothing from it). Undefined: always staged.
+   */
+  target?: { services: string[]; installs: boolean };
   diagnostics?: Diagnostics;
 }): Promise<FirstbootPlanInput> {
   const { facts } = args;
@@ -31,6 +38,9 @@ export async function firstbootPlanInput(args: {
   const source = await openDriverSource(args.driverSource, args.diagnostics ? { diagnostics: args.diagnostics } : {});
   try {
     const set = await virtioStagingSet({ source, os: args.os, ...(args.diagnostics ? { diagnostics: args.diagnostics } : {}) });
+    const target = args.target;
+    const shipped = new Set(set.files.map((f) => f.name));
+    if (target !== undefined && !target.installs && !target.services.some((s) => shipped.has(`${s.toLowerCase()}.sys`))) return input;
     const drivers = await stagedDriverFiles({ source, set });
     const guestAgent = await findGuestAgent({ source, arch: facts.arch });
     return { ...input, driverSource: args.driverSource, drivers, ...(guestAgent !== undefined ? { guestAgent } : {}) };

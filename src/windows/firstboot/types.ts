@@ -34,6 +34,8 @@ export interface OriginalValue {
 /** The runner's settings (all from the plan, so its text is a pure function of them). */
 export interface RunnerSettings {
   pnputil: PnputilMode;
+  /** True when no driver is staged: the runner then has no driver step at all. */
+  noDrivers?: boolean;
   maxRetries: number;
   /** The command line the runner puts back into Setup\CmdLine when it re-arms itself. */
   commandLine: string;
