@@ -17,3 +17,4 @@ export { sha256Hex } from './hash.js';
 export { applyAndCommit, openTransaction, Transaction, type OpenTransactionOptions, type ChangeJournal, type JournalEntry, type VerifyOptions } from './transaction.js';
 export { defaultJournalPath, type CommitMode, type CommitOutcome, type CommitProgress } from './commit.js';
 export { undo, readUndoJournal, UNDO_MAGIC, type UndoHeader, type UndoRange, type UndoResult } from './undo-journal.js';
+export { applyCopyIn, expectAt, planCopy, planCopyIn, planMakeDirectories, planRemovePath, scanLocal, summarizeJournal, type CopyInPlan, type CopyItem } from './guest-write.js';

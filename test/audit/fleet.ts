@@ -2,7 +2,7 @@
 // conversions made by qemu-img, corrupt images (truncated qcow2, random bytes behind a qcow2
 // magic, an overlay whose backing file is missing), a .vmx naming two disks (one of them a
 // monolithicFlat vmdk whose extent must not become a VM), an OVA with two disks (GNU tar and
-// a hand-written OVF), and files that are not images (text, random bytes). With `windows`:
+// a VMware-style OVF), and files that are not images (text, random bytes). With `windows`:
 // test Windows disks made from the corpus hives (test/windows/volume.ts), one of them
 // hibernated, and a disk whose only partition is BitLocker-encrypted. Always: a LUKS2 disk
 // (cryptsetup) and a LUKS-encrypted qcow2 (qemu-img). With `lab`: the real Debian lab
@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { requireTool, run } from '../helpers/tools.js';
+import { packOva, STREAM, vmwareOvf } from '../helpers/ova.js';
 import { buildWindowsDisk } from '../windows/volume.js';
 import { CASES } from '../windows/cases.js';
 import { labGuest } from '../linux/facts/lab-guest.js';
@@ -64,8 +65,8 @@ export async function buildFleet(root: string, options: { windows?: boolean; lab
 
   qemuImg(['convert', '-O', 'vmdk', '-o', 'subformat=streamOptimized', EXAMPLE, join(dir, 'ova-src', 'disk1.vmdk')]);
   qemuImg(['convert', '-O', 'vmdk', '-o', 'subformat=streamOptimized', EXAMPLE, join(dir, 'ova-src', 'disk2.vmdk')]);
-  writeFileSync(join(dir, 'ova-src', 'two.ovf'), OVF);
-  run('tar', ['--format=ustar', '-cf', join(dir, 'ova', 'two.ova'), '-C', join(dir, 'ova-src'), 'two.ovf', 'disk1.vmdk', 'disk2.vmdk']);
+  writeFileSync(join(dir, 'ova-src', 'two.ovf'), twoDiskOvf('two-disks', ['disk1.vmdk', 'disk2.vmdk']));
+  packOva(join(dir, 'ova', 'two.ova'), join(dir, 'ova-src'), ['two.ovf', 'disk1.vmdk', 'disk2.vmdk']);
 
   // Encrypted images: a LUKS2 disk (inspects, no OS, an encrypted volume) and a qcow2 whose
   // payload is LUKS-encrypted (a row with UNSUPPORTED).
@@ -151,7 +152,7 @@ async function startLab(dir: string): Promise<TestFleet['expected']> {
   // The appliance's OS disk is the VMware initramfs-tools guest's overlay: that file is then
   // a disk of this VM, not a VM of its own.
   qemuImg(['create', '-q', '-f', 'qcow2', join(dir, 'ovf', 'appliance-data.qcow2'), '64M']);
-  writeFileSync(join(dir, 'ovf', 'appliance.ovf'), OVF.replace('disk1.vmdk', '../qcow2/vmware-itools.qcow2').replace('disk2.vmdk', 'appliance-data.qcow2').replace(/two-disks/g, 'appliance').replace(/ovf:capacity="64"/, 'ovf:capacity="2048"'));
+  writeFileSync(join(dir, 'ovf', 'appliance.ovf'), twoDiskOvf('appliance', ['../qcow2/vmware-itools.qcow2', 'appliance-data.qcow2'], 2048));
   await converting;
   const linux = (name: keyof typeof lab) => ({ kind: 'image', disks: 1, os: ['linux'], maxBytesRead: limit(name) });
   return {
@@ -253,81 +254,12 @@ function libvirtXml(disk: string): string {
 `;
 }
 
-// Modelled on the corpus's v2v-test-i-ova-two-disks.ovf, with sizes of the test disks.
-const OVF = `<?xml version="1.0" encoding="UTF-8"?>
-<Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1" xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData" xmlns:vmw="http://www.vmware.com/schema/ovf" xmlns:vssd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_VirtualSystemSettingData">
-  <References>
-    <File ovf:href="disk1.vmdk" ovf:id="file1"/>
-    <File ovf:href="disk2.vmdk" ovf:id="file2"/>
-  </References>
-  <DiskSection>
-    <Info>Virtual disk information</Info>
-    <Disk ovf:capacity="64" ovf:capacityAllocationUnits="byte * 2^20" ovf:diskId="vmdisk1" ovf:fileRef="file1" ovf:format="http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized"/>
-    <Disk ovf:capacity="64" ovf:capacityAllocationUnits="byte * 2^20" ovf:diskId="vmdisk2" ovf:fileRef="file2" ovf:format="http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized"/>
-  </DiskSection>
-  <NetworkSection>
-    <Info>The list of logical networks</Info>
-    <Network ovf:name="VM Network"><Description>The VM Network network</Description></Network>
-  </NetworkSection>
-  <VirtualSystem ovf:id="two-disks">
-    <Info>A virtual machine</Info>
-    <Name>two-disks</Name>
-    <OperatingSystemSection ovf:id="96" vmw:osType="debian10_64Guest"><Info>The kind of installed guest operating system</Info></OperatingSystemSection>
-    <VirtualHardwareSection>
-      <Info>Virtual hardware requirements</Info>
-      <System>
-        <vssd:ElementName>Virtual Hardware Family</vssd:ElementName>
-        <vssd:InstanceID>0</vssd:InstanceID>
-        <vssd:VirtualSystemIdentifier>two-disks</vssd:VirtualSystemIdentifier>
-        <vssd:VirtualSystemType>vmx-10</vssd:VirtualSystemType>
-      </System>
-      <Item>
-        <rasd:AllocationUnits>hertz * 10^6</rasd:AllocationUnits>
-        <rasd:ElementName>1 virtual CPU(s)</rasd:ElementName>
-        <rasd:InstanceID>1</rasd:InstanceID>
-        <rasd:ResourceType>3</rasd:ResourceType>
-        <rasd:VirtualQuantity>1</rasd:VirtualQuantity>
-      </Item>
-      <Item>
-        <rasd:AllocationUnits>byte * 2^20</rasd:AllocationUnits>
-        <rasd:ElementName>1024MB of memory</rasd:ElementName>
-        <rasd:InstanceID>2</rasd:InstanceID>
-        <rasd:ResourceType>4</rasd:ResourceType>
-        <rasd:VirtualQuantity>1024</rasd:VirtualQuantity>
-      </Item>
-      <Item>
-        <rasd:Address>0</rasd:Address>
-        <rasd:ElementName>SCSI controller 0</rasd:ElementName>
-        <rasd:InstanceID>3</rasd:InstanceID>
-        <rasd:ResourceSubType>lsilogicsas</rasd:ResourceSubType>
-        <rasd:ResourceType>6</rasd:ResourceType>
-      </Item>
-      <Item>
-        <rasd:AddressOnParent>0</rasd:AddressOnParent>
-        <rasd:ElementName>Hard disk 1</rasd:ElementName>
-        <rasd:HostResource>ovf:/disk/vmdisk1</rasd:HostResource>
-        <rasd:InstanceID>9</rasd:InstanceID>
-        <rasd:Parent>3</rasd:Parent>
-        <rasd:ResourceType>17</rasd:ResourceType>
-      </Item>
-      <Item>
-        <rasd:AddressOnParent>1</rasd:AddressOnParent>
-        <rasd:ElementName>Hard disk 2</rasd:ElementName>
-        <rasd:HostResource>ovf:/disk/vmdisk2</rasd:HostResource>
-        <rasd:InstanceID>10</rasd:InstanceID>
-        <rasd:Parent>3</rasd:Parent>
-        <rasd:ResourceType>17</rasd:ResourceType>
-      </Item>
-      <Item>
-        <rasd:AddressOnParent>7</rasd:AddressOnParent>
-        <rasd:AutomaticAllocation>true</rasd:AutomaticAllocation>
-        <rasd:Connection>VM Network</rasd:Connection>
-        <rasd:ElementName>Network adapter 1</rasd:ElementName>
-        <rasd:InstanceID>11</rasd:InstanceID>
-        <rasd:ResourceSubType>VmxNet3</rasd:ResourceSubType>
-        <rasd:ResourceType>10</rasd:ResourceType>
-      </Item>
-    </VirtualHardwareSection>
-  </VirtualSystem>
-</Envelope>
-`;
+/** The fleet's two-disk OVF (as the corpus's v2v-test-i-ova-two-disks.ovf: two 64 MiB disks). */
+function twoDiskOvf(name: string, hrefs: [string, string], capacityMiB = 64): string {
+  return vmwareOvf({
+    name,
+    firmware: 'bios',
+    cdrom: false,
+    disks: hrefs.map((href, i) => ({ id: `vmdisk${i + 1}`, href, capacityMiB, format: STREAM, controller: 3, address: i })),
+  });
+}

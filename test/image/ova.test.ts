@@ -19,147 +19,8 @@ import { MemoryDevice } from '../../src/io/memory-device.js';
 import { CorruptError, NotFoundError, UnsupportedError } from '../../src/errors.js';
 import { CORPUS, requireTool, run, sha256Device, sha256File, tempDir } from '../helpers/tools.js';
 import { MIB, writePatternDisk } from '../helpers/pattern.js';
+import { packOva, STREAM, vmwareOvf } from '../helpers/ova.js';
 
-interface DiskSpec {
-  id: string;
-  href: string;
-  capacityGiB?: number;
-  capacityBytes?: number;
-  format: string;
-  compression?: string;
-  controller: number;
-  address: number;
-}
-
-/** A VMware-style descriptor (modelled on the ESXi exports in the corpus). */
-function vmwareOvf(options: { name: string; disks: DiskSpec[]; firmware: 'bios' | 'efi'; sizes: Record<string, number> }): string {
-  const files = options.disks.map((d, i) => `    <File ovf:href="${d.href}" ovf:id="file${i + 1}" ovf:size="${options.sizes[d.href]}"${d.compression ? ` ovf:compression="${d.compression}"` : ''}/>`).join('\n');
-  const disks = options.disks
-    .map((d, i) =>
-      d.capacityBytes !== undefined
-        ? `    <Disk ovf:capacity="${d.capacityBytes}" ovf:diskId="${d.id}" ovf:fileRef="file${i + 1}" ovf:format="${d.format}"/>`
-        : `    <Disk ovf:capacity="${d.capacityGiB}" ovf:capacityAllocationUnits="byte * 2^30" ovf:diskId="${d.id}" ovf:fileRef="file${i + 1}" ovf:format="${d.format}"/>`,
-    )
-    .join('\n');
-  const diskItems = options.disks
-    .map(
-      (d, i) => `      <Item>
-        <rasd:AddressOnParent>${d.address}</rasd:AddressOnParent>
-        <rasd:ElementName>Hard disk ${i + 1}</rasd:ElementName>
-        <rasd:HostResource>ovf:/disk/${d.id}</rasd:HostResource>
-        <rasd:InstanceID>${20 + i}</rasd:InstanceID>
-        <rasd:Parent>${d.controller}</rasd:Parent>
-        <rasd:ResourceType>17</rasd:ResourceType>
-      </Item>`,
-    )
-    .join('\n');
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<Envelope vmw:buildId="build-1750787" xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:cim="http://schemas.dmtf.org/wbem/wscim/1/common" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1" xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData" xmlns:vmw="http://www.vmware.com/schema/ovf" xmlns:vssd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_VirtualSystemSettingData" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-  <References>
-${files}
-  </References>
-  <DiskSection>
-    <Info>Virtual disk information</Info>
-${disks}
-  </DiskSection>
-  <NetworkSection>
-    <Info>The list of logical networks</Info>
-    <Network ovf:name="VM Network"><Description>The VM Network network</Description></Network>
-  </NetworkSection>
-  <VirtualSystem ovf:id="${options.name}">
-    <Info>A virtual machine</Info>
-    <Name>${options.name}</Name>
-    <OperatingSystemSection ovf:id="101" vmw:osType="debian10_64Guest">
-      <Info>The kind of installed guest operating system</Info>
-      <Description>Debian GNU/Linux 10 (64-bit)</Description>
-    </OperatingSystemSection>
-    <VirtualHardwareSection>
-      <Info>Virtual hardware requirements</Info>
-      <System>
-        <vssd:ElementName>Virtual Hardware Family</vssd:ElementName>
-        <vssd:InstanceID>0</vssd:InstanceID>
-        <vssd:VirtualSystemIdentifier>${options.name}</vssd:VirtualSystemIdentifier>
-        <vssd:VirtualSystemType>vmx-14</vssd:VirtualSystemType>
-      </System>
-      <Item>
-        <rasd:AllocationUnits>hertz * 10^6</rasd:AllocationUnits>
-        <rasd:ElementName>2 virtual CPU(s)</rasd:ElementName>
-        <rasd:InstanceID>1</rasd:InstanceID>
-        <rasd:ResourceType>3</rasd:ResourceType>
-        <rasd:VirtualQuantity>2</rasd:VirtualQuantity>
-      </Item>
-      <Item>
-        <rasd:AllocationUnits>byte * 2^20</rasd:AllocationUnits>
-        <rasd:ElementName>4096MB of memory</rasd:ElementName>
-        <rasd:InstanceID>2</rasd:InstanceID>
-        <rasd:ResourceType>4</rasd:ResourceType>
-        <rasd:VirtualQuantity>4096</rasd:VirtualQuantity>
-      </Item>
-      <Item>
-        <rasd:Address>0</rasd:Address>
-        <rasd:ElementName>SCSI controller 0</rasd:ElementName>
-        <rasd:InstanceID>3</rasd:InstanceID>
-        <rasd:ResourceSubType>VirtualSCSI</rasd:ResourceSubType>
-        <rasd:ResourceType>6</rasd:ResourceType>
-      </Item>
-      <Item>
-        <rasd:Address>0</rasd:Address>
-        <rasd:ElementName>SATA controller 0</rasd:ElementName>
-        <rasd:InstanceID>4</rasd:InstanceID>
-        <rasd:ResourceSubType>vmware.sata.ahci</rasd:ResourceSubType>
-        <rasd:ResourceType>20</rasd:ResourceType>
-      </Item>
-      <Item>
-        <rasd:Address>0</rasd:Address>
-        <rasd:ElementName>IDE 0</rasd:ElementName>
-        <rasd:InstanceID>5</rasd:InstanceID>
-        <rasd:ResourceType>5</rasd:ResourceType>
-      </Item>
-      <Item>
-        <rasd:Address>0</rasd:Address>
-        <rasd:ElementName>SCSI controller 1</rasd:ElementName>
-        <rasd:InstanceID>6</rasd:InstanceID>
-        <rasd:ResourceSubType>lsilogic</rasd:ResourceSubType>
-        <rasd:ResourceType>6</rasd:ResourceType>
-      </Item>
-      <Item ovf:required="false">
-        <rasd:AddressOnParent>1</rasd:AddressOnParent>
-        <rasd:AutomaticAllocation>false</rasd:AutomaticAllocation>
-        <rasd:ElementName>CD/DVD drive 1</rasd:ElementName>
-        <rasd:InstanceID>8</rasd:InstanceID>
-        <rasd:Parent>4</rasd:Parent>
-        <rasd:ResourceSubType>vmware.cdrom.remotepassthrough</rasd:ResourceSubType>
-        <rasd:ResourceType>15</rasd:ResourceType>
-      </Item>
-${diskItems}
-      <Item>
-        <rasd:Address>00:50:56:ab:cd:ef</rasd:Address>
-        <rasd:AddressOnParent>7</rasd:AddressOnParent>
-        <rasd:AutomaticAllocation>true</rasd:AutomaticAllocation>
-        <rasd:Connection>VM Network</rasd:Connection>
-        <rasd:Description>VmxNet3 ethernet adapter on &quot;VM Network&quot;</rasd:Description>
-        <rasd:ElementName>Network adapter 1</rasd:ElementName>
-        <rasd:InstanceID>30</rasd:InstanceID>
-        <rasd:ResourceSubType>VmxNet3</rasd:ResourceSubType>
-        <rasd:ResourceType>10</rasd:ResourceType>
-      </Item>
-      <Item>
-        <rasd:Address>00:50:56:00:00:01</rasd:Address>
-        <rasd:Connection>VM Network</rasd:Connection>
-        <rasd:ElementName>Network adapter 2</rasd:ElementName>
-        <rasd:InstanceID>31</rasd:InstanceID>
-        <rasd:ResourceSubType>E1000</rasd:ResourceSubType>
-        <rasd:ResourceType>10</rasd:ResourceType>
-      </Item>
-      <vmw:Config ovf:required="false" vmw:key="cpuHotAddEnabled" vmw:value="false"/>
-      <vmw:Config ovf:required="false" vmw:key="firmware" vmw:value="${options.firmware}"/>
-    </VirtualHardwareSection>
-  </VirtualSystem>
-</Envelope>
-`;
-}
-
-const STREAM = 'http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized';
 const RAW = 'http://www.qemu.org/raw';
 
 interface Built {
@@ -221,7 +82,7 @@ function buildOva(options: { tarFormat: 'ustar' | 'gnu' | 'pax'; ovfFirst: boole
     members.splice(1, 0, `${prefix}appliance.mf`);
   }
   const ova = join(dir, 'appliance.ova');
-  run('tar', [`--format=${options.tarFormat}`, '-cf', ova, '-C', dir, ...members]);
+  packOva(ova, dir, members, options.tarFormat);
   return { dir, ova, vmdk: join(dir, vmdkName), vmdkRaw, rawDisk, gzDiskRaw };
 }
 

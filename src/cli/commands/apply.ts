@@ -20,7 +20,7 @@ import type { CommitMode } from '../../patch/commit.js';
 import { applyPlan, PlanBlockedError, type ApplyProgress, type PlanApplyResult } from '../../patch/plan-apply.js';
 import { undo } from '../../patch/undo-journal.js';
 import { printJson, reportError } from '../output.js';
-import { collect, plannerFromOptions } from '../planner-options.js';
+import { collect, parseMacs, plannerFromOptions } from '../planner-options.js';
 import { PLAN_BLOCKED_EXIT } from './plan.js';
 
 interface ApplyOptions {
@@ -62,19 +62,6 @@ export function commitModeFor(image: string, options: ApplyOptions): CommitMode 
     return { mode: 'standalone', output, format };
   }
   return { mode: 'backed', output };
-}
-
-/** `--mac NAME=MAC` pairs as a name → MAC record. */
-export function parseMacs(pairs: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf('=');
-    const name = pair.slice(0, eq);
-    const mac = pair.slice(eq + 1).toLowerCase().replace(/-/g, ':');
-    if (eq <= 0 || !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(mac)) throw new PreconditionError(`--mac wants NAME=MAC (e.g. ens160=00:0c:29:12:34:56), got ${JSON.stringify(pair)}`);
-    out[name] = mac;
-  }
-  return out;
 }
 
 /** The kill hook of the tests: SIGKILL ourselves at a named stage. */

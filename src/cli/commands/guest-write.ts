@@ -5,28 +5,21 @@
 // source), `-o OUT -O FMT --standalone`, or `--in-place` with an undo journal. Without an
 // output choice the command refuses: the source is never written implicitly.
 //
-// copy-in plans first and writes second: every local path is scanned and every guest target's
-// state read (the preconditions) before the first write, so whatever can be refused (symlinks
-// on NTFS, special files, names that collide on NTFS, a missing guest directory, a file in
-// the way of a directory) is refused with nothing written. Each local file is read only when
-// its patch is applied, so memory holds one file plus the overlay's changed blocks. Patches go
-// straight to the writer: its reads between writes are cheap (the NTFS writer answers them
-// from its staged directories without rebuilding an index).
+// The planning (every read that can refuse runs before the first write) lives in
+// src/patch/guest-write.ts; this file parses arguments, picks the volume, shows progress and
+// formats the result.
 
-// Synchronous local reads: thousands of small files cost far less than through the thread pool.
-import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { extname } from 'node:path';
 import type { Command } from 'commander';
 import { DiagnosticLog } from '../../diagnostics.js';
-import { NotFoundError, PreconditionError, UnsupportedError } from '../../errors.js';
+import { PreconditionError } from '../../errors.js';
 import type { Volume } from '../../fs/discover.js';
 import { chooseVolume } from '../../fs/open.js';
-import { dirnamePath, fromWindowsPath, joinPath, splitPath } from '../../fs/path.js';
-import type { FileSystem, WritableFileSystem } from '../../fs/types.js';
-import { pathState, statOrAbsent, treeState } from '../../patch/state.js';
-import { openTransaction, type ChangeJournal, type JournalEntry, type Transaction } from '../../patch/transaction.js';
+import { fromWindowsPath, joinPath } from '../../fs/path.js';
+import type { WritableFileSystem } from '../../fs/types.js';
+import { applyCopyIn, planCopyIn, planMakeDirectories, planRemovePath, summarizeJournal } from '../../patch/guest-write.js';
+import { openTransaction, type ChangeJournal, type Transaction } from '../../patch/transaction.js';
 import type { CommitMode } from '../../patch/commit.js';
-import type { Expect, Patch, RemoveExpect } from '../../patch/types.js';
 import { createProgress, formatBytes } from '../progress.js';
 import { printJson, reportError } from '../output.js';
 
@@ -96,13 +89,6 @@ function volumeOf(specs: string[], options: WriteOptions): string | undefined {
   return volume;
 }
 
-const childPath = (dir: string, name: string): string => (dir === '/' ? `/${name}` : `${dir}/${name}`);
-
-/** The counts a person reads after a write. */
-function summarize(entries: JournalEntry[]): { applied: number; already: number } {
-  return { applied: entries.filter((e) => e.outcome === 'applied').length, already: entries.filter((e) => e.outcome === 'already').length };
-}
-
 interface Session {
   tx: Transaction;
   volume: Volume;
@@ -135,7 +121,7 @@ async function withGuestWrite(args: {
 
 function report(args: { journal: ChangeJournal; what: string; json: boolean }): void {
   const { journal } = args;
-  const counts = summarize(journal.patches);
+  const counts = summarizeJournal(journal.patches);
   if (args.json) {
     printJson({ ...journal, summary: counts });
     return;
@@ -150,135 +136,21 @@ function report(args: { journal: ChangeJournal; what: string; json: boolean }): 
 
 // ---- copy-in -------------------------------------------------------------------------------
 
-/** One local thing to copy, found by the scan that runs before any write. */
-type CopyItem =
-  | { type: 'directory'; local: string; guest: string; mode: number }
-  | { type: 'file'; local: string; guest: string; mode: number; size: number }
-  | { type: 'symlink'; local: string; guest: string; target: string };
-
-/** Every local path below the sources, parents first, refusing what the guest cannot hold. */
-async function scanLocal(sources: string[], guestDir: string): Promise<CopyItem[]> {
-  const items: CopyItem[] = [];
-  const visit = async (local: string, guest: string): Promise<void> => {
-    const st = lstatSync(local);
-    if (st.isDirectory()) {
-      items.push({ type: 'directory', local, guest, mode: st.mode & 0o7777 });
-      const names = readdirSync(local).sort();
-      for (const name of names) await visit(join(local, name), childPath(guest, name));
-    } else if (st.isFile()) {
-      items.push({ type: 'file', local, guest, mode: st.mode & 0o7777, size: st.size });
-    } else if (st.isSymbolicLink()) {
-      items.push({ type: 'symlink', local, guest, target: readlinkSync(local) });
-    } else {
-      throw new UnsupportedError(`${local} is a device, FIFO or socket; copy-in copies files, directories and symlinks`, { path: local });
-    }
-  };
-  for (const source of sources) {
-    const name = basename(source.replace(/\/+$/, '')) || basename(source);
-    if (name === '' || name === '.' || name === '..') throw new PreconditionError(`cannot tell the name to give ${source} in the guest`, { path: source });
-    await visit(source, childPath(guestDir, name));
-  }
-  return items;
-}
-
-/** The precondition for writing `path`: absent, or the content found there (copy-in overwrites files, as cp does). */
-async function expectAt(fs: FileSystem, path: string): Promise<{ expect: Expect; type?: string }> {
-  const state = await pathState(fs, path);
-  if (state === 'absent') return { expect: 'absent' };
-  if (state === 'directory' || state === 'other') return { expect: 'absent', type: state };
-  if (state.startsWith('symlink:')) return { expect: 'absent', type: 'symlink' };
-  return { expect: { sha256: state }, type: 'file' };
-}
-
-/** The patch that puts one local item at its guest path (a write-file's content is read when it is applied). */
-async function planCopy(args: { fs: FileSystem; volume: string; item: CopyItem }): Promise<Patch> {
-  const { fs, volume, item } = args;
-  const reason = `copy-in ${item.local}`;
-  if (item.type === 'directory') {
-    const stat = await statOrAbsent(fs, item.guest);
-    if (stat && stat.type !== 'directory') throw new PreconditionError(`${volume}:${item.guest} exists and is not a directory`, { path: item.guest });
-    return { kind: 'make-directory', volume, path: item.guest, expect: stat ? 'directory' : 'absent', mode: item.mode, reason };
-  }
-  const { expect, type } = await expectAt(fs, item.guest);
-  if (item.type === 'symlink') {
-    if (type === 'directory') throw new PreconditionError(`${volume}:${item.guest} is a directory; cannot put the symlink ${item.local} there`, { path: item.guest });
-    if (type === 'symlink') {
-      // Only the same link counts as there already; another link is not replaced silently.
-      const current = await fs.stat(item.guest);
-      if (current.target !== item.target) throw new PreconditionError(`${volume}:${item.guest} is a symlink to ${current.target ?? '?'}, not ${item.target}`, { path: item.guest });
-    }
-    return { kind: 'make-symlink', volume, path: item.guest, target: item.target, expect, reason };
-  }
-  if (type !== undefined && type !== 'file') throw new PreconditionError(`${volume}:${item.guest} is a ${type}; cannot copy the file ${item.local} over it`, { path: item.guest });
-  return { kind: 'write-file', volume, path: item.guest, expect, content: new Uint8Array(0), mode: item.mode, reason };
-}
-
 async function copyIn(args: { session: Session; sources: string[]; guestDir: string; json: boolean }): Promise<string> {
   const { tx, volume, fs } = args.session;
-  const dirStat = await statOrAbsent(fs, args.guestDir);
-  if (dirStat?.type !== 'directory') {
-    throw new NotFoundError(`${volume.id}:${args.guestDir} is not a directory in the guest (make it with rehost mkdir -p)`, { path: args.guestDir, errno: dirStat ? 'ENOTDIR' : 'ENOENT' });
-  }
-  const items = await scanLocal(args.sources, args.guestDir);
-  if (fs.kind === 'ntfs') {
-    const link = items.find((i) => i.type === 'symlink');
-    if (link) throw new UnsupportedError(`${link.local} is a symlink; rehost does not create symlinks on NTFS (copy the target instead)`, { path: link.local });
-  }
   // Every read first (preconditions), then every write: nothing is refused halfway.
-  const seen = new Map<string, string>();
-  const planned: { item: CopyItem; patch: Patch }[] = [];
-  for (const item of items) {
-    if (fs.kind === 'ntfs') {
-      // NTFS names are case-insensitive: two local names may land on one guest file.
-      const key = item.guest.toUpperCase();
-      const other = seen.get(key);
-      if (other !== undefined) throw new PreconditionError(`${other} and ${item.local} would be the same file on NTFS (names differ only in case)`, { path: item.guest });
-      seen.set(key, item.local);
-    }
-    planned.push({ item, patch: await planCopy({ fs, volume: volume.id, item }) });
-  }
-  const total = items.reduce((sum, i) => sum + (i.type === 'file' ? i.size : 0), 0);
+  const plan = await planCopyIn({ fs, volume: volume.id, sources: args.sources, guestDir: args.guestDir });
   const progress = createProgress({ label: 'copying', json: args.json });
-  let done = 0;
-  for (const { item, patch } of planned) {
-    if (patch.kind === 'write-file') {
-      // Read now, apply, drop: one file in memory at a time.
-      const read = readFileSync(item.local);
-      if (read.length !== (item.type === 'file' ? item.size : -1)) throw new PreconditionError(`${item.local} changed size while being copied`, { path: item.local });
-      // A plain Uint8Array view of the same bytes, not a Buffer: Buffer#slice shares memory, and
-      // the ext engine transfers each slice's ArrayBuffer to its worker, which would detach the
-      // whole file after its first chunk.
-      await tx.apply([{ ...patch, content: new Uint8Array(read.buffer, read.byteOffset, read.byteLength) }]);
-      done += read.length;
-    } else await tx.apply([patch]);
-    progress.update(done, total);
-  }
+  await applyCopyIn({ tx, plan, onProgress: (done, total) => progress.update(done, total) });
   progress.finish();
-  const files = items.filter((i) => i.type === 'file').length;
-  const dirs = items.filter((i) => i.type === 'directory').length;
-  return `copy-in to ${volume.id}:${args.guestDir}: ${files} file(s), ${dirs} directory(ies), ${formatBytes(total)}`;
+  return `copy-in to ${volume.id}:${args.guestDir}: ${plan.files} file(s), ${plan.directories} directory(ies), ${formatBytes(plan.bytes)}`;
 }
 
 // ---- mkdir ---------------------------------------------------------------------------------
 
 async function makeDirectories(args: { session: Session; path: string; parents: boolean }): Promise<string> {
   const { tx, volume, fs } = args.session;
-  const parts = splitPath(args.path);
-  if (parts.length === 0) throw new PreconditionError('the root directory always exists', { path: '/' });
-  const levels = args.parents ? parts.map((_, i) => `/${parts.slice(0, i + 1).join('/')}`) : [`/${parts.join('/')}`];
-  if (!args.parents) {
-    const parent = await statOrAbsent(fs, dirnamePath(args.path));
-    if (parent?.type !== 'directory') {
-      throw new NotFoundError(`${volume.id}:${dirnamePath(args.path)} is not a directory (use -p to make the missing parents)`, { path: dirnamePath(args.path), errno: parent ? 'ENOTDIR' : 'ENOENT' });
-    }
-  }
-  const patches: Patch[] = [];
-  for (const level of levels) {
-    const stat = await statOrAbsent(fs, level);
-    if (stat && stat.type !== 'directory') throw new PreconditionError(`${volume.id}:${level} exists and is not a directory`, { path: level });
-    patches.push({ kind: 'make-directory', volume: volume.id, path: level, expect: stat ? 'directory' : 'absent', reason: 'rehost mkdir' });
-  }
-  await tx.apply(patches);
+  await tx.apply(await planMakeDirectories({ fs, volume: volume.id, path: args.path, parents: args.parents }));
   return `mkdir ${volume.id}:${joinPath(args.path)}`;
 }
 
@@ -286,20 +158,9 @@ async function makeDirectories(args: { session: Session; path: string; parents: 
 
 async function removePath(args: { session: Session; path: string; recursive: boolean }): Promise<string> {
   const { tx, volume, fs } = args.session;
-  const path = joinPath(args.path);
-  if (path === '/') throw new PreconditionError('refusing to remove the root directory of a volume', { path });
-  const stat = await statOrAbsent(fs, path);
-  if (!stat) throw new NotFoundError(`${volume.id}:${path} does not exist`, { path, errno: 'ENOENT' });
-  let expect: RemoveExpect;
-  if (stat.type === 'directory') {
-    const empty = (await fs.readdir(path)).length === 0;
-    if (!empty && !args.recursive) throw new PreconditionError(`${volume.id}:${path} is a directory that is not empty; use -r to remove it with everything below it`, { path });
-    expect = empty ? 'directory' : { tree: (await treeState(fs, path)).slice('tree:'.length) };
-  } else if (stat.type === 'symlink') expect = { symlink: stat.target ?? '' };
-  else if (stat.type === 'file') expect = { sha256: await pathState(fs, path) };
-  else throw new UnsupportedError(`${volume.id}:${path} is a special file; rehost rm removes files, symlinks and directories`, { path });
-  await tx.apply([{ kind: 'remove-path', volume: volume.id, path, expect, reason: 'rehost rm' }]);
-  return `rm ${args.recursive ? '-r ' : ''}${volume.id}:${path}`;
+  const patch = await planRemovePath({ fs, volume: volume.id, path: args.path, recursive: args.recursive });
+  await tx.apply([patch]);
+  return `rm ${args.recursive ? '-r ' : ''}${volume.id}:${patch.path}`;
 }
 
 // ---- registration --------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import { inspectDevice } from '../../inspect/index.js';
 import { planAll } from '../../patch/plan-apply.js';
 import type { Plan, PlannedPatch } from '../../rules/index.js';
 import { printJson, reportError } from '../output.js';
-import { collect, plannerFromOptions } from '../planner-options.js';
+import { collect, parseMacs, plannerFromOptions } from '../planner-options.js';
 
 /** Exit code of `rehost plan` when some rule blocks the move. */
 export const PLAN_BLOCKED_EXIT = 3;
@@ -32,16 +32,6 @@ interface PlanOptions {
   catalog?: string[];
   disk?: string;
   drivers?: string;
-}
-
-function parseMacs(pairs: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const pair of pairs) {
-    const match = /^([^=\s]+)=((?:[0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2})$/.exec(pair);
-    if (match === null) throw new PreconditionError(`--mac wants NAME=MAC (ens192=00:50:56:aa:bb:cc), not "${pair}"`);
-    out[match[1] as string] = (match[2] as string).toLowerCase().replace(/-/g, ':');
-  }
-  return out;
 }
 
 /** One line describing a planned patch for a person. */

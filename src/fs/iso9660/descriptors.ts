@@ -121,12 +121,14 @@ export async function readDescriptorSet(device: BlockDevice, diagnostics: Diagno
   return { primary, ...(joliet ? { joliet } : {}), elTorito, blockSize };
 }
 
+/** Joliet UCS-2 big-endian text, code unit by code unit (an odd last byte is dropped). */
+export function ucs2beText(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i + 1 < bytes.length; i += 2) s += String.fromCharCode(((bytes[i] as number) << 8) | (bytes[i + 1] as number));
+  return s;
+}
+
 /** d-characters text, trailing spaces dropped. */
 export function descriptorText(bytes: Uint8Array, ucs2: boolean): string {
-  if (ucs2) {
-    let s = '';
-    for (let i = 0; i + 1 < bytes.length; i += 2) s += String.fromCharCode(((bytes[i] as number) << 8) | (bytes[i + 1] as number));
-    return s.replace(/[\s\0]+$/, '');
-  }
-  return String.fromCharCode(...bytes).replace(/[\s\0]+$/, '');
+  return (ucs2 ? ucs2beText(bytes) : String.fromCharCode(...bytes)).replace(/[\s\0]+$/, '');
 }

@@ -12,7 +12,7 @@ import { ignoreDiagnostics, type Diagnostics } from '../../diagnostics.js';
 import { CorruptError, UnsupportedError } from '../../errors.js';
 import type { DirEntry, FileSystem, FileType, Stat } from '../types.js';
 import { notFound } from '../path.js';
-import { readDescriptorSet, descriptorText, type DescriptorSet } from './descriptors.js';
+import { readDescriptorSet, descriptorText, ucs2beText, type DescriptorSet } from './descriptors.js';
 import { DIRECTORY_RECORD, FLAG_ASSOCIATED, FLAG_DIRECTORY, FLAG_HIDDEN, FLAG_MULTI_EXTENT, decodeDirectoryRecords, recordingTime, type DirectoryRecord } from './directory-record.js';
 import { decodeRockRidge, decodeSuspArea, readSystemUse, type RockRidge } from './susp.js';
 import { ExtentDevice, type Extent } from './extent-device.js';
@@ -299,9 +299,7 @@ export function plainName(identifier: Uint8Array): string {
 }
 
 export function jolietName(identifier: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i + 1 < identifier.length; i += 2) s += String.fromCharCode(((identifier[i] as number) << 8) | (identifier[i + 1] as number));
-  return stripVersion(s);
+  return stripVersion(ucs2beText(identifier));
 }
 
 export async function openIso9660(device: BlockDevice, options: OpenIso9660Options = {}): Promise<Iso9660FileSystem> {

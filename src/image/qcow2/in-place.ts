@@ -27,7 +27,7 @@ import { CorruptError, PreconditionError, UnsupportedError } from '../../errors.
 import { readHeader, readL1 } from './format.js';
 import { assertInPlaceWritable } from './in-place-checks.js';
 import { MAX_REFCOUNT_TABLE_BYTES, RefcountModel } from './in-place-refcounts.js';
-import { L2_COMPRESSED_HI, L2_COPIED_HI, L2_ZERO_LO, standardOffset } from './l2-entry.js';
+import { L2_COMPRESSED_HI, L2_COPIED_HI, L2_ZERO_LO, compressedDescriptor, standardOffset } from './l2-entry.js';
 import type { Qcow2Header } from './header.js';
 
 const TWO_32 = 2 ** 32;
@@ -420,11 +420,8 @@ function allocationMask(args: { cluster: number; header: Qcow2Header }): number 
 /** The host bytes a compressed descriptor covers (qemu: to the end of its last 512-byte sector). */
 function compressedRange(args: { hi: number; lo: number; header: Qcow2Header; at: number }): { start: number; end: number } {
   const { hi, lo, header, at } = args;
-  const descriptor = (BigInt(hi & 0x3fffffff) << 32n) | BigInt(lo >>> 0);
-  const offsetBits = BigInt(62 - (header.clusterBits - 8));
-  const start = Number(descriptor & ((1n << offsetBits) - 1n));
-  const sectors = Number(descriptor >> offsetBits) + 1;
-  const end = (Math.floor(start / 512) + sectors) * 512;
+  const { host: start, extraSectors } = compressedDescriptor(hi, lo, header.clusterBits);
+  const end = (Math.floor(start / 512) + extraSectors + 1) * 512;
   if (start === 0 || end > Number.MAX_SAFE_INTEGER) throw new CorruptError(`compressed cluster descriptor points to ${start}`, { structure: 'qcow2 L2 entry', offset: at });
   return { start, end };
 }

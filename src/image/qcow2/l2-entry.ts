@@ -33,12 +33,16 @@ export function standardOffset(hi: number, lo: number): number {
   return (hi & 0x00ffffff) * TWO_32 + (lo & 0xfffffe00);
 }
 
+/** The fields of a compressed descriptor: host offset and the 512-byte sectors after the first. */
+export function compressedDescriptor(hi: number, lo: number, clusterBits: number): { host: number; extraSectors: number } {
+  const descriptor = (BigInt(hi & 0x3fffffff) << 32n) | BigInt(lo >>> 0);
+  const offsetBits = BigInt(62 - (clusterBits - 8));
+  return { host: Number(descriptor & ((1n << offsetBits) - 1n)), extraSectors: Number(descriptor >> offsetBits) };
+}
+
 /** A compressed descriptor: host offset and the bytes to read for it, clipped to the file. */
 export function decodeCompressed(hi: number, lo: number, context: EntryContext): Mapping {
-  const descriptor = (BigInt(hi & 0x3fffffff) << 32n) | BigInt(lo >>> 0);
-  const offsetBits = BigInt(62 - (context.clusterBits - 8));
-  const host = Number(descriptor & ((1n << offsetBits) - 1n));
-  const extraSectors = Number(descriptor >> offsetBits);
+  const { host, extraSectors } = compressedDescriptor(hi, lo, context.clusterBits);
   if (host >= context.fileSize) {
     throw new CorruptError(`compressed cluster at ${host} lies outside the file of ${context.fileSize} bytes`, {
       structure: 'qcow2 L2 entry',

@@ -5,7 +5,8 @@
 
 import { PreconditionError } from '../../errors.js';
 import type { FileSystem } from '../../fs/types.js';
-import { pathState, type PathState } from '../state.js';
+import { sha256Hex } from '../hash.js';
+import { pathState, statOrAbsent, type PathState } from '../state.js';
 import type { GuestView } from './types.js';
 
 export interface Located {
@@ -31,16 +32,15 @@ export function stateOf(at: Located): Promise<PathState> {
 /** A regular file's bytes and hash; PreconditionError when it is missing or not a file. */
 export async function readRegular(args: { at: Located; what: string }): Promise<{ content: Uint8Array; sha256: string }> {
   const { at, what } = args;
-  const state = await stateOf(at);
-  if (state === 'absent' || state === 'directory' || state === 'other' || state.startsWith('symlink:')) {
+  // The file's kind from a stat, then one read: the hash is of the very bytes returned.
+  const stat = await statOrAbsent(at.fs, at.path);
+  if (stat?.type !== 'file') {
+    const state = stat === undefined ? 'absent' : stat.type === 'symlink' ? `symlink:${stat.target ?? ''}` : stat.type;
     throw new PreconditionError(`${what}: ${at.volume}:${at.path} is ${state === 'absent' ? 'missing' : state}, not the regular file the plan read`, {
       path: at.path,
       found: state,
     });
   }
-  return { content: await at.fs.readFile(at.path), sha256: state };
-}
-
-export function latin1(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  const content = await at.fs.readFile(at.path);
+  return { content, sha256: sha256Hex(content) };
 }

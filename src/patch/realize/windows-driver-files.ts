@@ -11,7 +11,7 @@ import type { PlannedPatch } from '../../rules/types.js';
 import type { Patch } from '../types.js';
 import { locate, stateOf } from './locate.js';
 import type { GuestView } from './types.js';
-import { sha256Hex } from './windows-hive.js';
+import { sha256Hex } from '../hash.js';
 
 type Install = Extract<PlannedPatch, { kind: 'windows-install-driver' }>;
 

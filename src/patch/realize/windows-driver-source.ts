@@ -6,7 +6,6 @@
 // parameters, the service AddReg as registry values, each file's path and sha256) that
 // src/rules/windows-context.ts, which is pure, plans from.
 
-import { createHash } from 'node:crypto';
 import { ignoreDiagnostics, type Diagnostics } from '../../diagnostics.js';
 import type { Platform } from '../../catalog/index.js';
 import type { RegistryKeyValues, RegistryValueSpec, WindowsDriverFile } from '../../rules/types.js';
@@ -16,6 +15,7 @@ import { findDrivers, openDriverSource, scanDriverSource, type DriverMatch } fro
 import type { InfArch, InfOs, InfRegEntry } from '../../windows/inf/types.js';
 import type { WindowsFacts } from '../../windows/types.js';
 import { ntVersion } from '../../rules/windows-context.js';
+import { sha256Hex } from '../hash.js';
 
 const SERVICE_KERNEL_DRIVER = 1;
 const SERVICE_ERROR_NORMAL = 1;
@@ -98,7 +98,7 @@ async function candidateOf(args: { match: DriverMatch; driverSource: string; rea
     // that only a real package install creates; a boot driver placed offline goes to
     // System32\drivers as virt-v2v places it, and its ImagePath follows.
     const dest = f.dirid === DIRID_DRIVER_STORE ? `${args.systemRoot}/System32/drivers/${f.name}` : f.destination;
-    files.push({ source: f.source, dest, sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length });
+    files.push({ source: f.source, dest, sha256: sha256Hex(bytes), size: bytes.length });
   }
   const runsFromStore = service.binary?.dirid === DIRID_DRIVER_STORE;
   const binaryName = service.binary?.written.split('\\').pop() ?? `${service.name}.sys`;

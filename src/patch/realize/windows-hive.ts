@@ -19,7 +19,6 @@
 // changes (other than those it creates) exists; DriverDatabase exists exactly when the plan
 // chose it (the Windows version the plan used and the hive agree).
 
-import { createHash } from 'node:crypto';
 import { PreconditionError } from '../../errors.js';
 import { HiveEditor, loadHive } from '../../registry/index.js';
 import { REG_BINARY, REG_DWORD, REG_EXPAND_SZ, REG_MULTI_SZ, REG_QWORD, REG_SZ, encodeMultiString, encodeRegString } from '../../registry/value-types.js';
@@ -249,9 +248,4 @@ function describe(p: WindowsHivePlanned): string {
     case 'registry-values':
       return `${p.key}: ${p.values.map((v) => v.name).join(', ')}`;
   }
-}
-
-/** sha256 hex of bytes. */
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }

@@ -6,7 +6,7 @@
 import { stat } from 'node:fs/promises';
 import { ignoreDiagnostics, type Diagnostics } from '../../diagnostics.js';
 import { CorruptError, NotFoundError, UnsupportedError, isRehostError } from '../../errors.js';
-import type { FileSystem } from '../../fs/types.js';
+import type { DirEntry, FileSystem } from '../../fs/types.js';
 import { FileDevice } from '../../io/file-device.js';
 import { identifyVolume } from '../../fs/identify.js';
 import { openIso9660 } from '../../fs/iso9660/index.js';
@@ -56,9 +56,11 @@ export async function openDriverSource(path: string, options: { diagnostics?: Di
   }
 }
 
-/** Every INF file in the source, in path order. */
-export async function listInfFiles(fs: FileSystem): Promise<string[]> {
-  const out: string[] = [];
+/**
+ * Calls `visit` for every entry that is not a directory, walking the tree depth-first with each
+ * directory's entries in name order, within MAX_SOURCE_DEPTH and MAX_SOURCE_ENTRIES.
+ */
+export async function walkSource(fs: FileSystem, visit: (path: string, entry: DirEntry) => void | Promise<void>): Promise<void> {
   let seen = 0;
   const visited = new Set<string>();
   const walk = async (dir: string, depth: number): Promise<void> => {
@@ -73,10 +75,18 @@ export async function listInfFiles(fs: FileSystem): Promise<string[]> {
         if (visited.has(key)) continue;
         visited.add(key);
         await walk(path, depth + 1);
-      } else if (entry.type === 'file' && /\.inf$/i.test(entry.name)) out.push(path);
+      } else await visit(path, entry);
     }
   };
   await walk('/', 0);
+}
+
+/** Every INF file in the source, in path order. */
+export async function listInfFiles(fs: FileSystem): Promise<string[]> {
+  const out: string[] = [];
+  await walkSource(fs, (path, entry) => {
+    if (entry.type === 'file' && /\.inf$/i.test(entry.name)) out.push(path);
+  });
   return out;
 }
 

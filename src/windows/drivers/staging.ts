@@ -10,8 +10,7 @@ import { ignoreDiagnostics, type Diagnostics } from '../../diagnostics.js';
 import type { FileSystem } from '../../fs/types.js';
 import type { InfOs } from '../inf/types.js';
 import { conventionOf, osDirIndexFor, osDirName, osDirVersionRank } from './convention.js';
-import { MAX_SOURCE_DEPTH, MAX_SOURCE_ENTRIES, type DriverSource } from './source.js';
-import { CorruptError } from '../../errors.js';
+import { walkSource, type DriverSource } from './source.js';
 
 export interface StagedFile {
   /** Path in the source. */
@@ -31,17 +30,9 @@ export interface StagingSet {
 
 async function allFiles(fs: FileSystem): Promise<Array<{ path: string; size: number }>> {
   const out: Array<{ path: string; size: number }> = [];
-  let seen = 0;
-  const walk = async (dir: string, depth: number): Promise<void> => {
-    if (depth > MAX_SOURCE_DEPTH) throw new CorruptError(`driver source is deeper than ${MAX_SOURCE_DEPTH} levels at ${dir}`, { path: dir });
-    for (const e of await fs.readdir(dir)) {
-      if (++seen > MAX_SOURCE_ENTRIES) throw new CorruptError(`driver source has more than ${MAX_SOURCE_ENTRIES} entries`, { path: dir });
-      const path = `${dir === '/' ? '' : dir}/${e.name}`;
-      if (e.type === 'directory') await walk(path, depth + 1);
-      else if (e.type === 'file') out.push({ path, size: (await fs.stat(path)).size });
-    }
-  };
-  await walk('/', 0);
+  await walkSource(fs, async (path, e) => {
+    if (e.type === 'file') out.push({ path, size: (await fs.stat(path)).size });
+  });
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 

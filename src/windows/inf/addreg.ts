@@ -6,7 +6,7 @@
 // deletes the value, FLG_ADDREG_NOCLOBBER 0x2 keeps an existing value, FLG_ADDREG_APPEND 0x8
 // appends to a MULTI_SZ. Binary data is one hex byte per field.
 
-import { encodeMultiString, encodeRegString } from '../../registry/value-types.js';
+import { REG_BINARY, REG_DWORD, REG_EXPAND_SZ, REG_MULTI_SZ, REG_NONE, REG_QWORD, REG_SZ, encodeMultiString, encodeRegString } from '../../registry/value-types.js';
 import type { InfDocument } from './document.js';
 import { parseInfNumber } from './numbers.js';
 import type { InfLine, InfRegEntry, RegType } from './types.js';
@@ -17,37 +17,26 @@ export const FLG_ADDREG_DELVAL = 0x4;
 export const FLG_ADDREG_APPEND = 0x8;
 export const FLG_ADDREG_KEYONLY = 0x10;
 
-const REG_NUMBERS: Record<RegType, number> = {
-  REG_NONE: 0,
-  REG_SZ: 1,
-  REG_EXPAND_SZ: 2,
-  REG_BINARY: 3,
-  REG_DWORD: 4,
-  REG_MULTI_SZ: 7,
-  REG_QWORD: 11,
-  REG_TYPE: -1,
-};
-
 function typeOf(flags: number): { type: RegType; typeNumber: number } {
   const bits = flags & 0xffff0001;
   switch (bits >>> 0) {
     case 0x00000000:
-      return { type: 'REG_SZ', typeNumber: 1 };
+      return { type: 'REG_SZ', typeNumber: REG_SZ };
     case 0x00010000:
-      return { type: 'REG_MULTI_SZ', typeNumber: 7 };
+      return { type: 'REG_MULTI_SZ', typeNumber: REG_MULTI_SZ };
     case 0x00020000:
-      return { type: 'REG_EXPAND_SZ', typeNumber: 2 };
+      return { type: 'REG_EXPAND_SZ', typeNumber: REG_EXPAND_SZ };
     case 0x00000001:
-      return { type: 'REG_BINARY', typeNumber: 3 };
+      return { type: 'REG_BINARY', typeNumber: REG_BINARY };
     case 0x00010001:
-      return { type: 'REG_DWORD', typeNumber: 4 };
+      return { type: 'REG_DWORD', typeNumber: REG_DWORD };
     case 0x00020001:
-      return { type: 'REG_NONE', typeNumber: 0 };
+      return { type: 'REG_NONE', typeNumber: REG_NONE };
     default: {
       const custom = flags >>> 16;
-      if ((flags & FLG_ADDREG_BINVALUETYPE) !== 0) return custom === 11 ? { type: 'REG_QWORD', typeNumber: 11 } : { type: 'REG_TYPE', typeNumber: custom };
+      if ((flags & FLG_ADDREG_BINVALUETYPE) !== 0) return custom === REG_QWORD ? { type: 'REG_QWORD', typeNumber: REG_QWORD } : { type: 'REG_TYPE', typeNumber: custom };
       // A string type with unknown high bits: Windows treats it as REG_SZ.
-      return { type: 'REG_SZ', typeNumber: 1 };
+      return { type: 'REG_SZ', typeNumber: REG_SZ };
     }
   }
 }
@@ -100,7 +89,7 @@ export function readAddReg(doc: InfDocument, sectionNames: string[]): InfRegEntr
       if (!keyOnly && !deleteValue) {
         const { type, typeNumber } = typeOf(flags);
         entry.type = type;
-        entry.typeNumber = type === 'REG_TYPE' ? typeNumber : REG_NUMBERS[type];
+        entry.typeNumber = typeNumber;
         if (type === 'REG_SZ' || type === 'REG_EXPAND_SZ') entry.data = data[0] ?? '';
         else if (type === 'REG_MULTI_SZ') entry.data = data;
         else if (type === 'REG_DWORD') {

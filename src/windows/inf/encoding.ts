@@ -43,7 +43,6 @@ export function decodeInfBytes(args: { bytes: Uint8Array; diagnostics: Diagnosti
       try {
         text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
         diagnostics.report({ severity: 'warning', code: 'inf-utf8-without-bom', message: 'INF has non-ASCII UTF-8 text without a byte-order mark (Windows would read it as ANSI)', structure: 'INF file', offset: 0, ...(path ? { path } : {}) });
-        decoded = { text, encoding: 'utf-8', bomLength: 0 };
       } catch {
         text = undefined;
       }

@@ -17,6 +17,7 @@ import { UnsupportedError } from '../../../errors.js';
 import { AT_ATTRIBUTE_LIST, AT_END, AT_FILE_NAME, AT_INDEX_ROOT, AT_STANDARD_INFORMATION } from '../attribute-types.js';
 import { encodeAttributeListEntry, type AttributeListEntry } from '../attribute-list.js';
 import { encodeRuns, type DataRun } from '../runlist.js';
+import { readUtf16 } from '../file-name.js';
 import { buildResident, u16, u32 } from './record-edit.js';
 
 /** One attribute record (raw bytes, fixups removed) as it will be stored. */
@@ -40,11 +41,7 @@ export function attributeType(bytes: Uint8Array): number {
   return u32(bytes, 0);
 }
 export function attributeName(bytes: Uint8Array): string {
-  const len = bytes[9]!;
-  const off = u16(bytes, 10);
-  let s = '';
-  for (let i = 0; i < len; i++) s += String.fromCharCode(u16(bytes, off + 2 * i));
-  return s;
+  return readUtf16(bytes, u16(bytes, 10), bytes[9]!);
 }
 export function attributeLowestVcn(bytes: Uint8Array): number {
   if (bytes[8] === 0) return 0;
@@ -212,18 +209,7 @@ export function layoutAttributes(args: {
   const all = [...args.attributes.map((a) => a.bytes), ...whole].sort(compareAttributes);
   const multiExtent = args.attributes.some((a) => isNonResident(a.bytes) && attributeLowestVcn(a.bytes) !== 0);
   if (totalLength(all) <= capacity && !multiExtent) {
-    let next = base.nextInstance;
-    const used = new Set<number>();
-    const placed = all.map((a) => {
-      const instance = u16(a, 0x0e);
-      if (!used.has(instance) && instance < next) {
-        used.add(instance);
-        return a;
-      }
-      while (used.has(next)) next++;
-      used.add(next);
-      return withInstance(a, next++);
-    });
+    const { attributes: placed, next } = keepOrRenumberInstances(all, base.nextInstance);
     return { base: { ...base, attributes: placed, nextInstance: next }, extensions: [], list: undefined };
   }
   // 2. An attribute list: the base keeps the pinned and small resident attributes.
@@ -249,18 +235,7 @@ export function layoutAttributes(args: {
     outside.push(inBase.splice(pick, 1)[0]!);
   }
   // Base instances: keep unique old ones, renumber the rest.
-  let next = base.nextInstance;
-  const used = new Set<number>();
-  const baseAttrs = inBase.sort(compareAttributes).map((a) => {
-    const instance = u16(a, 0x0e);
-    if (!used.has(instance) && instance < next) {
-      used.add(instance);
-      return a;
-    }
-    while (used.has(next)) next++;
-    used.add(next);
-    return withInstance(a, next++);
-  });
+  const { attributes: baseAttrs, next } = keepOrRenumberInstances(inBase.sort(compareAttributes), base.nextInstance);
   // First-fit packing of the outside attributes, largest first, into extension records.
   const bins: { used: number; attributes: Uint8Array[] }[] = [];
   for (const a of [...outside].sort((x, y) => y.length - x.length)) {
@@ -294,6 +269,23 @@ export function layoutAttributes(args: {
     at += p.length;
   }
   return { base: baseRecord, extensions, list };
+}
+
+/** Keeps each attribute's instance while unique and below the record's next instance; renumbers the rest from it. */
+function keepOrRenumberInstances(attributes: readonly Uint8Array[], nextInstance: number): { attributes: Uint8Array[]; next: number } {
+  let next = nextInstance;
+  const used = new Set<number>();
+  const placed = attributes.map((a) => {
+    const instance = u16(a, 0x0e);
+    if (!used.has(instance) && instance < next) {
+      used.add(instance);
+      return a;
+    }
+    while (used.has(next)) next++;
+    used.add(next);
+    return withInstance(a, next++);
+  });
+  return { attributes: placed, next };
 }
 
 /** The resident $ATTRIBUTE_LIST attribute record for `list`. */

@@ -8,6 +8,15 @@ import { decodeRuns, type DataRun } from '../runlist.js';
 import { u16, u32 } from './record-edit.js';
 import { attributeLowestVcn } from './attribute-layout.js';
 import { filetime } from './new-record.js';
+import { STANDARD_INFORMATION } from '../standard-information.js';
+import { FILE_NAME_HEADER } from '../file-name.js';
+
+const SI_DATA_CHANGE = STANDARD_INFORMATION.offsetOf('last_data_change_time');
+const SI_MFT_CHANGE = STANDARD_INFORMATION.offsetOf('last_mft_change_time');
+const SI_ATTRIBUTES = STANDARD_INFORMATION.offsetOf('file_attributes');
+const FN_ALLOCATED = FILE_NAME_HEADER.offsetOf('allocated_size');
+const FN_DATA = FILE_NAME_HEADER.offsetOf('data_size');
+const FN_ATTRIBUTES = FILE_NAME_HEADER.offsetOf('file_attributes');
 
 /** The runs of a non-resident attribute record (its own extent, from its lowest VCN). */
 export function extentRuns(bytes: Uint8Array, maxCluster: number): DataRun[] {
@@ -25,20 +34,20 @@ export function residentValue(bytes: Uint8Array): Uint8Array {
 export function touchStandardInformation(args: { bytes: Uint8Array; when: Date; clearFlags: number }): void {
   const { when, clearFlags } = args;
   const value = residentValue(args.bytes);
-  if (value.length < 0x24) return;
+  if (value.length < SI_ATTRIBUTES + 4) return;
   const v = new DataView(value.buffer, value.byteOffset, value.byteLength);
   const t = filetime(when);
-  v.setBigUint64(0x08, t, true);
-  v.setBigUint64(0x10, t, true);
-  v.setUint32(0x20, v.getUint32(0x20, true) & ~clearFlags, true);
+  v.setBigUint64(SI_DATA_CHANGE, t, true);
+  v.setBigUint64(SI_MFT_CHANGE, t, true);
+  v.setUint32(SI_ATTRIBUTES, v.getUint32(SI_ATTRIBUTES, true) & ~clearFlags, true);
 }
 
 /** Updates the sizes a $FILE_NAME value (record copy or index key) holds and clears `clearFlags`. */
 export function setFileNameValueSizes(args: { value: Uint8Array; sizes: { allocated: number; data: number }; clearFlags: number }): void {
   const { value, sizes, clearFlags } = args;
-  if (value.length < 0x42) return;
+  if (value.length < FILE_NAME_HEADER.size) return;
   const v = new DataView(value.buffer, value.byteOffset, value.byteLength);
-  v.setBigUint64(0x28, BigInt(sizes.allocated), true);
-  v.setBigUint64(0x30, BigInt(sizes.data), true);
-  v.setUint32(0x38, v.getUint32(0x38, true) & ~clearFlags, true);
+  v.setBigUint64(FN_ALLOCATED, BigInt(sizes.allocated), true);
+  v.setBigUint64(FN_DATA, BigInt(sizes.data), true);
+  v.setUint32(FN_ATTRIBUTES, v.getUint32(FN_ATTRIBUTES, true) & ~clearFlags, true);
 }
