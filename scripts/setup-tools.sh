@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(qemu-utils ntfs-3g libhivex-bin libwin-hivex-perl e2fsprogs cpio gdisk fdisk xz-utils zstd lz4 bzip2 lvm2
   reglookup libfsntfs-utils libregf-utils libvhdi-utils jq python3-hivex kmod initramfs-tools-core fuse3 debootstrap uuid-runtime
   libguestfs-tools linux-image-amd64 rpm db5.3-util guestfs-tools chromium libxml2-utils virt-v2v nbdkit libnbd-bin xorriso genisoimage
-  cryptsetup-bin)
+  cryptsetup-bin dosfstools mtools)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,11 +1,12 @@
 // Names what a volume holds from its signatures, before any reader is chosen: filesystems we
-// read (NTFS, ext2/3/4), ones we only name (XFS, btrfs, FAT, exFAT, ReFS, HFS+, swap, ISO9660),
+// read (NTFS, ext2/3/4, FAT12/16/32), ones we only name (XFS, btrfs, exFAT, ReFS, HFS+, swap, ISO9660),
 // and states that block reading or writing (BitLocker, LUKS). Reports can then say exactly
 // what they could not read instead of "unknown".
 
 import type { BlockDevice } from '../io/block-device.js';
 import { decodeUuidBE } from '../binary/guid.js';
 import { readExtSuperblock } from './ext/superblock.js';
+import { decodeBootSector, volumeIdText } from './fat/boot-sector.js';
 
 export interface VolumeIdentity {
   /** 'ntfs' | 'ext2' | 'ext3' | 'ext4' | 'xfs' | 'btrfs' | 'vfat' | 'exfat' | 'refs' | 'hfsplus' |
@@ -59,8 +60,9 @@ export async function identifyVolume(device: BlockDevice): Promise<VolumeIdentit
   }
   if (b.length >= 0x10048 && ascii(b, 0x10040, 8) === '_BHRfS_M') return { kind: 'btrfs', readable: false };
   if (b.length >= 0x8006 && ascii(b, 0x8001, 5) === 'CD001') return { kind: 'iso9660', readable: true };
-  if (b[510] === 0x55 && b[511] === 0xaa && (ascii(b, 82, 5) === 'FAT32' || ascii(b, 54, 4) === 'FAT1')) {
-    return { kind: 'vfat', readable: false };
+  if (b[510] === 0x55 && b[511] === 0xaa) {
+    const fat = fatIdentity(b, device.size);
+    if (fat) return fat;
   }
   return { kind: 'unknown', readable: false };
 }
@@ -90,5 +92,22 @@ function extKind(head: Uint8Array): string {
     return readExtSuperblock(head, { at: 1024, origin: 0 }).kind;
   } catch {
     return 'ext4';
+  }
+}
+
+/**
+ * FAT12/16/32 by BS_FilSysType ("FAT32   ", "FAT12   ", "FAT16   ", "FAT     ") or, when that
+ * string is blank or absent, by a BPB that validates (pure decode of sector 0: cheap). A named
+ * volume whose BPB is damaged is still 'vfat', so the reader gets to say what is wrong.
+ */
+function fatIdentity(b: Uint8Array, size: number): VolumeIdentity | undefined {
+  const named = ascii(b, 82, 5) === 'FAT32' || ascii(b, 54, 3) === 'FAT';
+  const blank = /^[ \0]{8}$/.test(ascii(b, 54, 8)) || /^[ \0]{8}$/.test(ascii(b, 82, 8));
+  if (!named && !blank) return undefined;
+  try {
+    const g = decodeBootSector(b, size);
+    return withUuid({ kind: 'vfat', readable: true }, g.volumeId !== undefined ? volumeIdText(g.volumeId) : undefined);
+  } catch {
+    return named ? { kind: 'vfat', readable: true } : undefined;
   }
 }

@@ -22,6 +22,10 @@ export async function openFileSystem(device: BlockDevice, options: { diagnostics
       const { openExt } = await import('./ext/index.js');
       return openExt(device, { diagnostics });
     }
+    case 'vfat': {
+      const { openFat } = await import('./fat/index.js');
+      return openFat(device, { diagnostics });
+    }
     case 'iso9660': {
       const { openIso9660 } = await import('./iso9660/index.js');
       return openIso9660(device, { diagnostics });

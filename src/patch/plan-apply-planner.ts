@@ -37,7 +37,7 @@ export function packPlanner(args: { catalog: Catalog; packs: RulePack[]; options
         os: infOsOf(os.facts),
         ...(args.drivers !== undefined ? { driverSource: args.drivers } : {}),
         ...(macs !== undefined ? { macs } : {}),
-        target: { services: platform.devices.flatMap((d) => d.windows?.services ?? []), installs },
+        target: { devices: platform.devices, installs },
         ...diagnostics,
       });
     }

@@ -12,6 +12,7 @@ import { openFileSystem } from '../fs/open.js';
 import type { FileSystem, WritableFileSystem } from '../fs/types.js';
 import { openExtWritable } from '../fs/ext/index.js';
 import { openNtfsWritable } from '../fs/ntfs/index.js';
+import { openFatWritable } from '../fs/fat/index.js';
 import { isWritable } from '../io/block-device.js';
 import { OverlayDevice } from '../io/overlay-device.js';
 import { openImage } from '../image/open.js';
@@ -60,6 +61,7 @@ const WRITERS: Record<string, (device: Parameters<typeof openExtWritable>[0], di
   ext3: (d, diagnostics) => openExtWritable(d, { diagnostics }),
   ext4: (d, diagnostics) => openExtWritable(d, { diagnostics }),
   ntfs: (d, diagnostics) => openNtfsWritable(d, { diagnostics }),
+  vfat: (d, diagnostics) => openFatWritable(d, { diagnostics }),
 };
 
 export class Transaction {

@@ -57,6 +57,9 @@ const PATCH_FIELDS: Record<PlannedPatch['kind'], Record<string, FieldType>> = {
   },
   'windows-service-start': { systemRoot: 'string', controlSet: 'string', service: 'string', start: 'number', clearStartOverride: 'boolean' },
   'registry-values': { systemRoot: 'string', hive: 'string', key: 'string', values: 'object[]' },
+  'copy-file': { from: 'string', to: 'string', sha256: 'string', replace: 'string' },
+  'bcd-delete-element': { path: 'string', object: 'string', element: 'string' },
+  'windows-class-filter-remove': { systemRoot: 'string', controlSet: 'string', classGuid: 'string', list: 'string', filter: 'string' },
   'windows-firstboot': {
     systemRoot: 'string', controlSet: 'string', systemDrive: 'string', pnputil: 'string', maxRetries: 'number', driverSource: 'string', drivers: 'object[]',
     originalCmdLine: 'object', originalAutoReboot: 'object',

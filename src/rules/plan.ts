@@ -11,6 +11,7 @@ import { evaluate } from './evaluate.js';
 import { linuxContext, type LinuxOs, type PlanOptions } from './linux-context.js';
 import type { Plan, PlannedPatch, RulePack, RuleResult } from './types.js';
 import { windowsContext } from './windows-context.js';
+import { windowsNetworkDerived } from './windows-network-context.js';
 import { windowsFirstbootDerived, type FirstbootPlanInput } from './windows-firstboot-context.js';
 
 function patchKey(patch: PlannedPatch): string {
@@ -71,7 +72,11 @@ export function planFor(args: PlanForArgs): Plan {
       ...(args.options?.windows !== undefined ? { windows: args.options.windows } : {}),
     });
     // First boot (windows-firstboot-context.ts): only armed when the caller read the guest's first-boot state.
-    context.derived = { ...context.derived, ...windowsFirstbootDerived({ facts: os.facts, root: os.root, lineage: context.targetLineage, ...(args.firstboot !== undefined ? { input: args.firstboot } : {}) }) };
+    const fb = windowsFirstbootDerived({ facts: os.facts, root: os.root, lineage: context.targetLineage, targetAgents: target.guestTools?.windowsServices ?? [], ...(args.firstboot !== undefined ? { input: args.firstboot } : {}) });
+    // Staged drivers count for the network once the run that installs them is armed (now or by an earlier apply).
+    const armed = fb.firstboot.needed || args.firstboot?.state?.runner === true;
+    const network = windowsNetworkDerived({ facts: os.facts, target, staged: args.firstboot?.stagedDevices ?? [], armed });
+    context.derived = { ...context.derived, ...fb, ...network };
     return assemblePlan({ os: os.root, target: target.id, results: evaluate({ packs: args.packs, context }) });
   }
   if ((os as { type: string }).type !== 'linux') throw new UnsupportedError(`no rules for ${(os as { type: string }).type} guests yet (root ${os.root})`, { root: os.root });

@@ -89,6 +89,12 @@ export type PlannedPatch =
   | (PlannedBase & { kind: 'windows-service-start'; systemRoot: string; controlSet: string; service: string; start: number; clearStartOverride: boolean })
   /** Windows: set values under one key of the SYSTEM or SOFTWARE hive (the key must exist). */
   | (PlannedBase & { kind: 'registry-values'; systemRoot: string; hive: 'SYSTEM' | 'SOFTWARE'; key: string; values: RegistryValueSpec[] })
+  /** Windows: take `filter` out of a device class's UpperFilters/LowerFilters (SetupAPI's DelReg FLG_DELREG_MULTI_SZ_DELSTRING). */
+  | (PlannedBase & { kind: 'windows-class-filter-remove'; systemRoot: string; controlSet: string; classGuid: string; list: 'UpperFilters' | 'LowerFilters'; filter: string })
+  /** Copy a file within one volume (`from` must hash to `sha256`); `to` is created or replaces the file whose hash is `replace`. */
+  | (PlannedBase & { kind: 'copy-file'; from: string; to: string; sha256: string; replace: string })
+  /** Delete element `element` of BCD object `object` in the BCD store at `path` (a regf hive). */
+  | (PlannedBase & { kind: 'bcd-delete-element'; path: string; object: string; element: string })
   /** Windows: stage drivers in C:\Program Files\rehost\drivers (+ DevicePath) and arm the first-boot runner (Setup CmdLine). */
   | (PlannedBase & WindowsFirstboot)
   /** Windows: one optional first-boot script in C:\Program Files\rehost\scripts. */

@@ -17,7 +17,8 @@
 //   any target boots (Azure's preparation checklist).
 // - disableServices: the source hypervisor's kernel drivers that would fail on the target
 //   (virt-v2v disables rhelscsi and the Parallels prl_* set, §a.3 steps 1–2); never deleted;
-//   a driver that is a class upper/lower filter is left alone (disabling it breaks its class).
+//   one that is a class upper/lower filter is first taken out of the filter list
+//   (filterRemovals), as virt-v2v does for prl_strg — disabled but listed, it stops its class.
 // Quirk relied on: Windows 8 (NT 6.2) moved boot-critical binding from the CDD to the
 // DriverDatabase (virt-v2v tests for the DriverDatabase key; we use the version and the
 // realizer re-checks the key in the hive).
@@ -25,6 +26,9 @@
 import type { Platform, PlatformDevice } from '../catalog/index.js';
 import type { OperatingSystem } from '../inspect/inspect.js';
 import { firmwareGate } from '../fingerprint/verdicts.js';
+import { BCD_GRAPHICS_MODE_DISABLED } from '../windows/bcd.js';
+import { deviceMatchesId } from '../windows/drivers/device-packages.js';
+import { findService, hasDriverService } from '../windows/service-facts.js';
 import type { ServiceFacts, WindowsFacts } from '../windows/types.js';
 import type { EvaluationContext } from './evaluate.js';
 import { selectableBootStorage, targetLineage } from './linux-context.js';
@@ -147,10 +151,6 @@ export function infArch(arch: string | undefined): string | undefined {
   return ({ x86_64: 'amd64', i386: 'x86', aarch64: 'arm64' } as Record<string, string>)[arch ?? ''];
 }
 
-function serviceOf(facts: WindowsFacts, name: string): ServiceFacts | undefined {
-  const lower = name.toLowerCase();
-  return facts.services.find((s) => s.name.toLowerCase() === lower);
-}
 
 /** What must change for a service to start at boot: Start 0 and no StartOverride that says otherwise. */
 function startFix(service: ServiceFacts, device: string): DerivedServiceFix | undefined {
@@ -164,15 +164,7 @@ function startFix(service: ServiceFacts, device: string): DerivedServiceFix | un
   return { service: service.name, start: 0, clearStartOverride: overrideBad, change: parts.join('; '), device };
 }
 
-/** The device's PCI "VEN_xxxx&DEV_yyyy" pairs, upper-case. */
-function pciPairs(device: PlatformDevice): string[] {
-  return (device.pci ?? []).map((p) => `VEN_${p.vendor.toUpperCase()}&DEV_${p.device.toUpperCase()}`);
-}
-
-function idMatchesDevice(id: string, pairs: string[]): boolean {
-  const upper = id.toUpperCase();
-  return pairs.some((pair) => upper.startsWith(`PCI\\${pair}`) && (upper.length === `PCI\\${pair}`.length || upper[`PCI\\${pair}`.length] === '&'));
-}
+const idMatchesDevice = (id: string, device: PlatformDevice): boolean => deviceMatchesId({ id: device.id, pci: device.pci ?? [] }, id);
 
 /** Whether every PCI ID pair of the device is bound to `service` in the CDD or DriverDatabase. */
 function bound(args: { facts: WindowsFacts; device: PlatformDevice; service: string; driverDatabase: boolean }): boolean {
@@ -186,10 +178,9 @@ function bound(args: { facts: WindowsFacts; device: PlatformDevice; service: str
 }
 
 function candidateFor(device: PlatformDevice, drivers: readonly WindowsDriverCandidate[]): WindowsDriverCandidate | undefined {
-  const pairs = pciPairs(device);
-  if (pairs.length === 0) return undefined;
+  if ((device.pci ?? []).length === 0) return undefined;
   const wanted = (device.windows?.services ?? []).map((s) => s.toLowerCase());
-  const fits = drivers.filter((d) => d.missingFiles.length === 0 && d.hardwareIds.some((id) => idMatchesDevice(id, pairs)));
+  const fits = drivers.filter((d) => d.missingFiles.length === 0 && d.hardwareIds.some((id) => idMatchesDevice(id, device)));
   // The catalog's own service first (viostor for virtio-blk), then any other that fits.
   return fits.find((d) => wanted.includes(d.service.toLowerCase())) ?? fits[0];
 }
@@ -208,10 +199,9 @@ function evaluateDevice(args: { device: PlatformDevice; facts: WindowsFacts; dri
     return { derived: { ...base, state: 'cannot', why: `the catalog names no Windows driver for ${device.name}` }, fixes: [] };
   }
   const present = info.services
-    .map((name) => serviceOf(facts, name))
-    // A key without Type is a stub (an installer's leftovers, like VMware's Services\pvscsi), not a driver.
-    .filter((s): s is ServiceFacts => s !== undefined && s.type !== undefined && s.fileExists !== false);
-  const companions = companionServices(device, args.lineage).map((name) => ({ name, facts: serviceOf(facts, name) }));
+    .filter((name) => hasDriverService(facts, name))
+    .map((name) => findService(facts, name) as ServiceFacts);
+  const companions = companionServices(device, args.lineage).map((name) => ({ name, facts: findService(facts, name) }));
   const missingCompanion = companions.filter((c) => c.facts === undefined).map((c) => c.name);
   const inbox = info.inbox.status === 'inbox';
   // An inbox driver binds through its own INF (class-code IDs such as PCI\CC_010802); only a
@@ -229,7 +219,6 @@ function evaluateDevice(args: { device: PlatformDevice; facts: WindowsFacts; dri
 
   const candidate = options.drivers === undefined ? undefined : candidateFor(device, options.drivers);
   if (candidate !== undefined && missingCompanion.length === 0) {
-    const pairs = pciPairs(device);
     const install: WindowsInstallDriver = {
       kind: 'windows-install-driver',
       systemRoot: facts.systemRoot,
@@ -238,7 +227,7 @@ function evaluateDevice(args: { device: PlatformDevice; facts: WindowsFacts; dri
       driverSource: candidate.driverSource,
       inf: candidate.inf,
       files: candidate.files,
-      hardwareIds: unique(candidate.hardwareIds.filter((id) => idMatchesDevice(id, pairs))),
+      hardwareIds: unique(candidate.hardwareIds.filter((id) => idMatchesDevice(id, device))),
       classGuid: candidate.classGuid ?? SCSI_ADAPTER_CLASS,
       // A boot-storage driver must load before the disk does, whatever its INF says.
       serviceParams: { ...candidate.serviceParams, start: 0 },
@@ -257,26 +246,78 @@ function evaluateDevice(args: { device: PlatformDevice; facts: WindowsFacts; dri
   return { derived: { ...base, state: 'cannot', why }, fixes: [] };
 }
 
-function disableList(facts: WindowsFacts, lineage: string[]): DerivedDisable[] {
-  const filters = new Set(facts.classFilters.flatMap((c) => [...c.upperFilters, ...c.lowerFilters]).map((f) => f.toLowerCase()));
-  const out: DerivedDisable[] = [];
+export interface DerivedFilterRemoval {
+  service: string;
+  classGuid: string;
+  className?: string;
+  list: 'UpperFilters' | 'LowerFilters';
+}
+
+/**
+ * The source hypervisor's drivers to disable, and the class filter lists to take them out of
+ * first: a filter disabled while still listed stops its whole class (the disks, for
+ * Parallels' prl_strg), so each listed one is removed from the list as its INF's DelReg
+ * would (virt-v2v does this for prl_strg, §a.3 step 2) and then disabled.
+ */
+function sourceDrivers(facts: WindowsFacts, lineage: string[]): { disable: DerivedDisable[]; filters: DerivedFilterRemoval[] } {
+  const disable: DerivedDisable[] = [];
+  const filters: DerivedFilterRemoval[] = [];
   for (const group of SOURCE_DRIVERS) {
     if (group.platforms.some((p) => lineage.includes(p))) continue;
     for (const name of group.services) {
-      const service = serviceOf(facts, name);
-      if (service === undefined || service.start === 4 || filters.has(service.name.toLowerCase())) continue;
-      out.push({ service: service.name, start: service.start ?? -1, platform: group.platforms[0] ?? 'parallels', tool: group.tool });
+      const service = findService(facts, name);
+      if (service === undefined) continue;
+      for (const c of facts.classFilters) {
+        for (const list of ['UpperFilters', 'LowerFilters'] as const) {
+          const entries = list === 'UpperFilters' ? c.upperFilters : c.lowerFilters;
+          if (entries.some((f) => f.toLowerCase() === name.toLowerCase())) {
+            filters.push({ service: service.name, classGuid: c.classGuid, ...(c.className !== undefined ? { className: c.className } : {}), list });
+          }
+        }
+      }
+      if (service.start !== 4) disable.push({ service: service.name, start: service.start ?? -1, platform: group.platforms[0] ?? 'parallels', tool: group.tool });
     }
   }
-  return out;
+  return { disable, filters };
 }
 
-/** Class filters among the source drivers (left enabled: advice only). */
-function filterDrivers(facts: WindowsFacts, lineage: string[]): string[] {
-  const filters = new Set(facts.classFilters.flatMap((c) => [...c.upperFilters, ...c.lowerFilters]).map((f) => f.toLowerCase()));
-  return SOURCE_DRIVERS.filter((g) => !g.platforms.some((p) => lineage.includes(p)))
-    .flatMap((g) => g.services)
-    .filter((name) => filters.has(name.toLowerCase()) && (serviceOf(facts, name)?.start ?? 4) !== 4);
+/** The removable-media fallback loader UEFI firmware starts for each architecture (UEFI spec 3.5.1.1). */
+const FALLBACK_LOADER: Record<string, string> = { amd64: 'BOOTX64.EFI', x86: 'BOOTIA32.EFI', arm64: 'BOOTAA64.EFI' };
+const BOOTMGFW = '/EFI/Microsoft/Boot/bootmgfw.efi';
+
+export interface DerivedUefi {
+  /** The ESP could not be read (no FAT reader for it, damaged): nothing can be checked. */
+  unreadable: boolean;
+  espVolume?: string;
+  loaderPath: string;
+  /** Windows Boot Manager is missing from the ESP. */
+  noBootManager: boolean;
+  /** copy-file body: bootmgfw.efi to the fallback loader, when that is missing or differs. */
+  copy?: { from: string; to: string; sha256: string; replace: string; state: 'missing' | 'not Windows Boot Manager' };
+  /** bcd-delete-element body for graphicsmodedisabled on the default entry. */
+  bcd?: { path: string; object: string; element: string };
+}
+
+/**
+ * A UEFI guest's boot on a new VM: its NVRAM boot entries stay behind, so the firmware starts
+ * \EFI\Boot\BOOT<arch>.EFI, which must be Windows Boot Manager (virt-v2v copies bootmgfw.efi
+ * there when it is missing or differs); virt-v2v also deletes graphicsmodedisabled from the
+ * default BCD entry.
+ */
+function uefiDerived(facts: WindowsFacts, arch: string): DerivedUefi | undefined {
+  const boot = facts.boot;
+  if (boot === undefined || boot.firmware !== 'uefi') return undefined;
+  const name = FALLBACK_LOADER[arch] ?? 'BOOTX64.EFI';
+  const loaderPath = `/EFI/Boot/${name}`;
+  const esp = boot.esp;
+  if (esp === undefined) return { unreadable: true, loaderPath, noBootManager: false };
+  const out: DerivedUefi = { unreadable: false, espVolume: esp.volume, loaderPath, noBootManager: esp.bootmgfw === undefined };
+  const existing = esp.fallback[name];
+  if (esp.bootmgfw !== undefined && existing?.sha256 !== esp.bootmgfw.sha256) {
+    out.copy = { from: BOOTMGFW, to: loaderPath, sha256: esp.bootmgfw.sha256, replace: existing?.sha256 ?? 'absent', state: existing === undefined ? 'missing' : 'not Windows Boot Manager' };
+  }
+  if (boot.defaultEntry?.graphicsModeDisabled === true) out.bcd = { path: '/EFI/Microsoft/Boot/BCD', object: boot.defaultEntry.id, element: BCD_GRAPHICS_MODE_DISABLED };
+  return out;
 }
 
 export function windowsContext(args: { os: WindowsOs; target: Platform; platforms: Platform[]; controllers?: string[]; windows?: WindowsPlanOptions }): EvaluationContext {
@@ -296,12 +337,13 @@ export function windowsContext(args: { os: WindowsOs; target: Platform; platform
   const installs = new Map<string, WindowsInstallDriver>();
   for (const o of outcomes) if (o.install && !installs.has(o.install.service.toLowerCase())) installs.set(o.install.service.toLowerCase(), o.install);
 
-  const safetyNet = SAFETY_NET.map((name) => serviceOf(facts, name))
+  const safetyNet = SAFETY_NET.map((name) => findService(facts, name))
     .filter((s): s is ServiceFacts => s !== undefined && s.fileExists !== false && !fixes.has(s.name.toLowerCase()))
     .map((s) => startFix(s, 'safety-net'))
     .filter((f): f is DerivedServiceFix => f !== undefined);
 
-  const disableServices = disableList(facts, lineage);
+  const source = sourceDrivers(facts, lineage);
+  const disableServices = source.disable;
   // A dirty hive whose logs do not replay cannot be written safely (virt-v2v/hivex would).
   const dirtyHives = Object.entries(facts.unsafe?.hiveLogs ?? {})
     .filter(([, state]) => state.startsWith('unreplayed'))
@@ -309,7 +351,7 @@ export function windowsContext(args: { os: WindowsOs; target: Platform; platform
   // The target's firmware must start this Windows' boot loader (Gen2 is UEFI-only; 32-bit or
   // pre-1703 Windows cannot be moved from BIOS/MBR), whatever its drivers.
   const gate = firmwareGate({ os, platform: target });
-  const writesSystem = fixes.size + installs.size + safetyNet.length + disableServices.length > 0;
+  const writesSystem = fixes.size + installs.size + safetyNet.length + disableServices.length + source.filters.length > 0;
 
   const derived: Record<string, unknown> = {
     target: { id: target.id, name: target.name },
@@ -333,7 +375,8 @@ export function windowsContext(args: { os: WindowsOs; target: Platform; platform
     disableServices,
     dirtyHives,
     systemHiveUnwritable: writesSystem && dirtyHives.some((h) => h.toUpperCase() === 'SYSTEM'),
-    filterDrivers: filterDrivers(facts, lineage),
+    filterRemovals: source.filters,
+    uefi: uefiDerived(facts, arch),
     firmwareBlocked: gate?.cap === 'cannot-boot' ? gate.note : undefined,
     firmwareAdvice: gate !== undefined && gate.cap !== 'cannot-boot' ? gate.note : undefined,
   };

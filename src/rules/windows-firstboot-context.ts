@@ -9,7 +9,8 @@
 //    source hypervisor's MSI tools (VMware Tools: the product code from its Uninstall entry,
 //    /I rewritten to /X as virt-v2v does), online disks (Windows Server 2019 / build 17763+),
 //    static IPs per adapter with EnableDHCP=0 (PowerShell's NetTCPIP: Windows 8 / 2012+), the
-//    guest agent when the driver source has one, the target is KVM-based and Windows is 7+;
+//    guest agent when the driver source has one, the target's guest tools are QEMU-GA and
+//    Windows is 7+;
 //  - firstboot.blocked: why the hook cannot be armed (Windows is itself mid-Setup, …).
 
 import type { WindowsFacts } from '../windows/types.js';
@@ -27,6 +28,8 @@ export interface FirstbootPlanInput {
   /** The driver source (--drivers) and its staged set (stagedDriverFiles). */
   driverSource?: string;
   drivers?: WindowsDriverFile[];
+  /** The target devices the staged set has a driver for (device id, service, INF). */
+  stagedDevices?: Array<{ device: string; service: string; inf: string }>;
   /** The source's guest-agent MSI (findGuestAgent). */
   guestAgent?: WindowsDriverFile;
   /** The old adapters' MAC addresses by NetCfgInstanceId (from the source VM's configuration). */
@@ -131,7 +134,7 @@ function staticIpScripts(facts: WindowsFacts, input: FirstbootPlanInput): { scri
   return { scripts, advice };
 }
 
-function scriptsFor(args: { facts: WindowsFacts; lineage: string[]; input: FirstbootPlanInput }): { scripts: ScriptBody[]; advice: string[] } {
+function scriptsFor(args: { facts: WindowsFacts; lineage: string[]; targetAgents: string[]; input: FirstbootPlanInput }): { scripts: ScriptBody[]; advice: string[] } {
   const { facts, lineage, input } = args;
   const scripts: ScriptBody[] = [];
   for (const tool of MSI_TOOLS) {
@@ -156,7 +159,10 @@ function scriptsFor(args: { facts: WindowsFacts; lineage: string[]; input: First
   scripts.push(...ip.scripts);
   const hasAgent = facts.services.some((s) => /^qemu-ga$/i.test(s.name) || /^QEMU Guest Agent$/i.test(s.name));
   // qemu-ga's MSI needs Windows 7 / 2008 R2 (NT 6.1) or later.
-  if (input.guestAgent !== undefined && lineage.includes('kvm') && !hasAgent && (ntVersion(facts) ?? 0) >= 601) {
+  // Only where the target's own guest tools are the QEMU agent (KVM, Proxmox), not on clouds
+  // built on KVM whose agents are their own (GCE's guest environment, AWS's SSM agent).
+  const wantsQemuGa = args.targetAgents.some((s) => /^qemu-ga$/i.test(s));
+  if (input.guestAgent !== undefined && wantsQemuGa && !hasAgent && (ntVersion(facts) ?? 0) >= 601) {
     const msi = input.guestAgent.dest.split('/').pop()!;
     scripts.push({
       systemRoot: facts.systemRoot,
@@ -184,13 +190,20 @@ function blockedWhy(state: FirstbootState | undefined): string | undefined {
   return undefined;
 }
 
-export function windowsFirstbootDerived(args: { facts: WindowsFacts; root: string; lineage: string[]; input?: FirstbootPlanInput }): { firstboot: DerivedFirstboot } {
+export function windowsFirstbootDerived(args: {
+  facts: WindowsFacts;
+  root: string;
+  lineage: string[];
+  /** The target catalog's Windows guest-tool services (guestTools.windowsServices). */
+  targetAgents: string[];
+  input?: FirstbootPlanInput;
+}): { firstboot: DerivedFirstboot } {
   const { facts, root, lineage } = args;
   const input = args.input ?? {};
   const state = input.state;
   const drive = systemDrive(facts, root);
   const drivers = input.drivers ?? [];
-  const { scripts, advice } = scriptsFor({ facts, lineage, input });
+  const { scripts, advice } = scriptsFor({ facts, lineage, targetAgents: args.targetAgents, input });
   const blocked = blockedWhy(state);
   const registry = state?.registry;
   const originalAutoReboot = registry?.autoReboot ?? { type: 'absent' as const, data: '' };

@@ -26,7 +26,12 @@ export interface BcdDefaultEntry {
   systemRoot?: string;
   applicationDevice?: BcdDevice;
   osDevice?: BcdDevice;
+  /** Element 16000046 (graphicsmodedisabled) is set on the entry. */
+  graphicsModeDisabled: boolean;
 }
+
+/** BcdOSLoaderBoolean_GraphicsModeDisabled. */
+export const BCD_GRAPHICS_MODE_DISABLED = '16000046';
 
 export function decodeBcdDevice(bytes: Uint8Array): BcdDevice | undefined {
   if (bytes.length < 20) return undefined;
@@ -58,5 +63,6 @@ export function readBcdDefault(input: { hive: Hive; diagnostics: Diagnostics }):
     systemRoot: text('22000002'),
     applicationDevice: device('11000001'),
     osDevice: device('21000001'),
+    graphicsModeDisabled: findKey(r, elements, BCD_GRAPHICS_MODE_DISABLED) !== undefined,
   };
 }

@@ -18,13 +18,18 @@ export const CLASS_DISK = '{4D36E967-E325-11CE-BFC1-08002BE10318}';
 export const CLASS_SCSI_ADAPTER = '{4D36E97B-E325-11CE-BFC1-08002BE10318}';
 export const CLASS_HDC = '{4D36E96A-E325-11CE-BFC1-08002BE10318}';
 export const CLASS_NET = '{4D36E972-E325-11CE-BFC1-08002BE10318}';
-export const FILTER_CLASSES = [CLASS_DISK, CLASS_SCSI_ADAPTER, CLASS_HDC, CLASS_NET];
+export const CLASS_KEYBOARD = '{4D36E96B-E325-11CE-BFC1-08002BE10318}';
+export const CLASS_MOUSE = '{4D36E96F-E325-11CE-BFC1-08002BE10318}';
+/** Classes always reported (storage: a broken filter stops the boot disk; network; the input
+ *  classes hypervisor tools filter); any other class is reported when it has filters. */
+export const FILTER_CLASSES = [CLASS_DISK, CLASS_SCSI_ADAPTER, CLASS_HDC, CLASS_NET, CLASS_KEYBOARD, CLASS_MOUSE];
 export const ENUM_BUSES = ['PCI', 'VMBUS', 'SCSI', 'ACPI'];
 
 // Loop bounds: far above anything Windows writes, low enough that a hostile hive cannot make
 // inspection quadratic.
 const MAX_DEVICE_IDS = 200_000;
 const MAX_DEPTH = 6;
+const MAX_CLASSES = 10_000;
 
 export interface SystemHiveFacts {
   controlSet?: string;
@@ -67,7 +72,7 @@ export function readSystemHive(input: { hive: Hive; diagnostics: Diagnostics }):
     realTimeIsUniversal: realTimeIsUniversal(r, tz),
     machine: machineIdentity(r, root),
     services: readServices(r, services),
-    classFilters: FILTER_CLASSES.map((guid) => classFilters(r, control, guid)),
+    classFilters: allClassFilters(r, control),
     driverBindings: [...criticalDevices(r, control), ...driverDatabase(r, root)],
     devices: enumDevices(r, findKey(r, ccs, 'Enum')),
     network: networkAdapters(r, control, services),
@@ -143,6 +148,19 @@ function readServices(r: ValueReader, services: Key | undefined): ServiceFacts[]
       }
     }
     out.push(service);
+  }
+  return out;
+}
+
+/** FILTER_CLASSES always (empty lists when unset), then every other class that has filters. */
+function allClassFilters(r: ValueReader, control: Key | undefined): ClassFilters[] {
+  const out = FILTER_CLASSES.map((guid) => classFilters(r, control, guid));
+  const known = new Set(FILTER_CLASSES.map((g) => g.toUpperCase()));
+  for (const key of subkeys(r, findKey(r, control, 'Class')).slice(0, MAX_CLASSES)) {
+    const guid = keyName(r, key);
+    if (known.has(guid.toUpperCase())) continue;
+    const filters = classFilters(r, control, guid);
+    if (filters.upperFilters.length + filters.lowerFilters.length > 0) out.push(filters);
   }
   return out;
 }

@@ -155,10 +155,24 @@ export interface DriveLetter {
   volume?: string;
 }
 
+export interface FileDigest {
+  sha256: string;
+  size: number;
+}
+
 export interface BootFacts {
   firmware: 'bios' | 'uefi' | 'unknown';
   bcdPath?: string;
-  defaultEntry?: { id: string; description?: string; path?: string; systemRoot?: string };
+  /** graphicsModeDisabled: the entry has element 16000046 (virt-v2v deletes it on UEFI guests). */
+  defaultEntry?: { id: string; description?: string; path?: string; systemRoot?: string; graphicsModeDisabled?: boolean };
+  /** The EFI System Partition, when it was read: Windows Boot Manager and the removable-media fallback loaders. */
+  esp?: {
+    volume: string;
+    /** \EFI\Microsoft\Boot\bootmgfw.efi. */
+    bootmgfw?: FileDigest;
+    /** \EFI\Boot\BOOT*.EFI by upper-case name (BOOTX64.EFI, BOOTIA32.EFI, BOOTAA64.EFI). */
+    fallback: Record<string, FileDigest>;
+  };
 }
 
 export interface WindowsFacts {

@@ -57,7 +57,7 @@ describe('fuzz: windows first boot', () => {
           const registry = readFirstbootRegistry({ system: hive, software: hive, controlSet: 'ControlSet001' });
           const state = { registry, systemWritable: true, runner: false, scripts: [] };
           const drivers = [{ source: '/a.inf', dest: '/Program Files/rehost/drivers/a.inf', sha256: '0'.repeat(64), size: 1 }];
-          const { firstboot } = windowsFirstbootDerived({ facts: FACTS, root: 'p1', lineage: ['kvm'], input: { state, drivers, driverSource: '/src' } });
+          const { firstboot } = windowsFirstbootDerived({ facts: FACTS, root: 'p1', lineage: ['kvm'], targetAgents: ['QEMU-GA'], input: { state, drivers, driverSource: '/src' } });
           // Whatever was read is rendered (or refused with a rehost error).
           return firstboot.needed ? renderRunner({ ...firstboot.patch, commandLine: runnerCommandLine(firstboot.patch.systemDrive) }) : firstboot.blocked;
         },

@@ -27,6 +27,8 @@ export interface WindowsCase {
   logs: string[];
   arch: 'x86' | 'x64';
   software: RegKey[];
+  /** Keys merged into the corpus SYSTEM hive (hivexregedit --merge), for cases the corpus lacks. */
+  systemKeys?: RegKey[];
 }
 
 const CV = 'Microsoft\\Windows NT\\CurrentVersion';

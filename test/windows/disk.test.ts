@@ -40,7 +40,7 @@ test('drive letters, BIOS boot and the BCD default entry on a partitioned disk',
     expect(facts.boot).toEqual({
       firmware: 'bios',
       bcdPath: '/Boot/BCD',
-      defaultEntry: { id: '{1b67bffd-e290-11eb-8ffa-f459a0d9b879}', description: 'Windows 10', path: '\\windows\\system32\\winload.exe', systemRoot: '\\windows' },
+      defaultEntry: { id: '{1b67bffd-e290-11eb-8ffa-f459a0d9b879}', description: 'Windows 10', path: '\\windows\\system32\\winload.exe', systemRoot: '\\windows', graphicsModeDisabled: false },
     });
     expect(facts.unsafe).toMatchObject({ bitlocker: false, volumeState: 'hibernated', hibernationSignature: 'HIBR' });
     expect(facts.activation.oemCertificates).toEqual(['OEMCert.xrm-ms']);

@@ -158,3 +158,79 @@ export function writeVirtioTree(root: string, options: { utf16Netkvm?: boolean; 
   put('broken/w10/amd64/broken.inf', 'this line is outside any section\r\n[Version]\r\n');
   return written;
 }
+
+/** Vendor network drivers outside virtio-win's layout, shaped like the AWS ENA and Google gVNIC packages. */
+export const VENDOR_NICS = {
+  ena: { folder: 'AwsEnaNetworkDriver', provider: 'Amazon Web Services, Inc.', desc: 'Amazon Elastic Network Adapter', ids: ['PCI\\VEN_1D0F&DEV_EC20', 'PCI\\VEN_1D0F&DEV_EC21'], extra: 'install.ps1' },
+  gvnic: { folder: 'google-gvnic/x64', provider: 'Google, Inc.', desc: 'Google Ethernet Adapter', ids: ['PCI\\VEN_1AE0&DEV_0042&SUBSYS_00581AE0'], extra: 'README.txt' },
+} as const;
+
+/** One vendor NIC INF: Class Net, NTamd64 models only (so an x86 guest gets nothing), a demand-start NDIS service. */
+export function vendorNicInf(name: keyof typeof VENDOR_NICS): string {
+  const v = VENDOR_NICS[name];
+  return [
+    `; ${name}.inf (rehost test fixture, shaped like the vendor's)`,
+    `[Version]`,
+    `Signature   = "$WINDOWS NT$"`,
+    `Class       = Net`,
+    `ClassGUID   = {4d36e972-e325-11ce-bfc1-08002be10318}`,
+    `Provider    = %VENDOR%`,
+    `DriverVer   = 03/14/2024,2.8.0.0`,
+    `CatalogFile = ${name}.cat`,
+    ``,
+    `[DestinationDirs]`,
+    `DefaultDestDir = 12`,
+    ``,
+    `[SourceDisksNames]`,
+    `1 = %Disk%,,,""`,
+    ``,
+    `[SourceDisksFiles]`,
+    `${name}.sys = 1`,
+    ``,
+    `[Manufacturer]`,
+    `%VENDOR% = Vendor, NTamd64`,
+    ``,
+    `[Vendor.NTamd64]`,
+    ...v.ids.map((id) => `%DeviceDesc% = nic_inst, ${id}`),
+    ``,
+    `[nic_inst]`,
+    `Characteristics = 0x84`,
+    `BusType = 5`,
+    `CopyFiles = nic_files`,
+    ``,
+    `[nic_files]`,
+    `${name}.sys,,,2`,
+    ``,
+    `[nic_inst.Services]`,
+    `AddService = ${name}, 2, nic_service`,
+    ``,
+    `[nic_service]`,
+    `ServiceType    = 1`,
+    `StartType      = 3`,
+    `ErrorControl   = 1`,
+    `ServiceBinary  = %12%\\${name}.sys`,
+    `LoadOrderGroup = NDIS`,
+    ``,
+    `[Strings]`,
+    `VENDOR = "${v.provider}"`,
+    `Disk = "${v.desc} Installation Disk"`,
+    `DeviceDesc = "${v.desc}"`,
+    ``,
+  ].join('\r\n');
+}
+
+/** Writes the vendor NIC packages under `root` (each in its own folder with an extra file); returns their folders. */
+export function writeVendorNics(root: string): Record<keyof typeof VENDOR_NICS, string> {
+  const out = {} as Record<keyof typeof VENDOR_NICS, string>;
+  for (const name of Object.keys(VENDOR_NICS) as Array<keyof typeof VENDOR_NICS>) {
+    const v = VENDOR_NICS[name];
+    const dir = join(root, v.folder);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${name}.inf`), vendorNicInf(name));
+    writeFileSync(join(dir, `${name}.sys`), placeholder(`${v.folder}/${name}.sys`));
+    writeFileSync(join(dir, `${name}.cat`), placeholder(`${v.folder}/${name}.cat`));
+    writeFileSync(join(dir, v.extra), `${v.desc}: a file of the package that no INF section names\r\n`);
+    out[name] = v.folder;
+  }
+  return out;
+}

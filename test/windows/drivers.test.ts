@@ -11,9 +11,9 @@ import { CORPUS, scratchDirs } from '../helpers/tools.js';
 import { DiagnosticLog } from '../../src/diagnostics.js';
 import { NotFoundError, UnsupportedError } from '../../src/errors.js';
 import type { InfOs } from '../../src/windows/inf/index.js';
-import { conventionOf, virtioStagingSet, findDrivers, listInfFiles, openDriverSource, osDirIndexFor, osDirName, pciDeviceIds, scanDriverSource, type DriverMatch, type DriverSource } from '../../src/windows/drivers/index.js';
+import { MAX_PACKAGE_FILES, conventionOf, deviceMatchesId, driversForDevices, vendorPackageFiles, virtioStagingSet, findDrivers, listInfFiles, openDriverSource, osDirIndexFor, osDirName, pciDeviceIds, scanDriverSource, type DriverMatch, type DriverSource } from '../../src/windows/drivers/index.js';
 import { makeIso } from '../fs/iso9660-fixtures.js';
-import { placeholder, writeVirtioTree } from './drivers-fixtures.js';
+import { placeholder, writeVendorNics, writeVirtioTree } from './drivers-fixtures.js';
 import { stampTemplate } from './inf-fixtures.js';
 
 const scratch = scratchDirs('rehost-drivers-');
@@ -297,5 +297,48 @@ describe('the driver set virt-v2v stages (Drivers\\VirtIO)', () => {
       '/viostor/w7/x86/viostor.cat', '/viostor/w7/x86/viostor.inf', '/viostor/w7/x86/VIOSTOR.SYS',
     ]);
     expect((await staged(tree, VISTA)).set).toEqual({ fallback: false, files: [] });
+  });
+});
+
+describe('vendor packages for target devices (ENA, gVNIC)', () => {
+  const NITRO = [{ id: 'ena', pci: [{ vendor: '1D0F', device: 'EC20' }] }];
+
+  it('binds by the PCI VEN&DEV prefix only, and only for the arch the INF names', async () => {
+    const root = join(scratch(), 'vendor');
+    const folders = writeVendorNics(root);
+    const source = await openDriverSource(root);
+    try {
+      const for64 = driversForDevices({ devices: NITRO, matches: await findDrivers({ source, os: WIN10 }) });
+      expect(for64).toEqual([{ device: 'ena', service: 'ena', inf: `/${folders.ena}/ena.inf`, convention: false }]);
+      // NTamd64 models only: a 32-bit Windows 7 gets no ENA.
+      expect(driversForDevices({ devices: NITRO, matches: await findDrivers({ source, os: WIN7_X86 }) })).toEqual([]);
+    } finally {
+      await source.close();
+    }
+    const device = NITRO[0]!;
+    expect(deviceMatchesId(device, 'PCI\\VEN_1D0F&DEV_EC20&SUBSYS_00000000')).toBe(true);
+    expect(deviceMatchesId(device, 'pci\\ven_1d0f&dev_ec20')).toBe(true);
+    // A longer device number, another vendor, or a class-code ID is no match.
+    for (const id of ['PCI\\VEN_1D0F&DEV_EC201', 'PCI\\VEN_1D0E&DEV_EC20', 'PCI\\CC_020000', 'PCI\\VEN_1D0F']) expect(deviceMatchesId(device, id), id).toBe(false);
+  });
+
+  it('stages the INF folder whole, and only the INF, catalog and copied files when the folder is over the bound', async () => {
+    const root = join(scratch(), 'vendor');
+    const folders = writeVendorNics(root);
+    const source = await openDriverSource(root);
+    try {
+      const match = (await findDrivers({ source, os: WIN10 })).find((m) => m.infPath.endsWith('/ena.inf'))!;
+      const whole = await vendorPackageFiles({ source, match });
+      expect(whole.map((f) => f.name)).toEqual(['ena/ena.cat', 'ena/ena.inf', 'ena/ena.sys', 'ena/install.ps1']);
+      const many = join(root, folders.ena, 'docs');
+      mkdirSync(many);
+      for (let i = 0; i <= MAX_PACKAGE_FILES; i++) writeFileSync(join(many, `page${i}.txt`), 'x');
+      const log = new DiagnosticLog();
+      const cut = await vendorPackageFiles({ source, match, diagnostics: log });
+      expect(cut.map((f) => f.name)).toEqual(['ena/ena.cat', 'ena/ena.inf', 'ena/ena.sys']);
+      expect(log.entries.map((e) => e.code)).toEqual(['driver-package-large']);
+    } finally {
+      await source.close();
+    }
   });
 });

@@ -78,8 +78,10 @@ describe('Windows first boot applied', () => {
     expect(r.plan.blocked).toEqual([]);
     expect(r.plan.results.map((x) => x.rule)).toEqual([
       'windows.firstboot.arm', 'windows.firstboot.device-path', 'windows.firstboot.script', 'windows.firstboot.script',
-      'windows.firstboot.static-ip-manual', 'windows.firstboot.static-ip-manual', 'windows.clock.localtime',
+      'windows.firstboot.static-ip-manual', 'windows.firstboot.static-ip-manual', 'windows.network.staged', 'windows.clock.localtime',
     ]);
+    // netkvm (virtio network) is in the staged set: installed at first boot.
+    expect(r.plan.results.find((x) => x.rule === 'windows.network.staged')?.evidence).toEqual(['virtio network: netkvm from /NetKVM/w7/x86/netkvm.inf']);
     // Two static adapters (192.168.1.123, 10.3.58.5) on Windows 7: no NetTCPIP module, so advice.
     expect(r.plan.results.filter((x) => x.rule === 'windows.firstboot.static-ip-manual').map((x) => x.evidence[0])).toEqual([
       expect.stringMatching(/^Local Area Connection \(192\.168\.1\.123\)/), expect.stringMatching(/^Local Area Connection 2 \(10\.3\.58\.5\)/),
@@ -90,12 +92,13 @@ describe('Windows first boot applied', () => {
     expect(writes.filter((p) => p.endsWith('/config/SYSTEM'))).toHaveLength(1);
     expect(writes.filter((p) => p.endsWith('/config/SOFTWARE'))).toHaveLength(1);
     expect(r.replan.patches).toEqual([]);
-    expect(r.replan.results.map((x) => x.rule)).toEqual(['windows.clock.localtime']);
+    // Advice only: netkvm is still waiting for the (armed) first boot.
+    expect(r.replan.results.map((x) => x.rule)).toEqual(['windows.network.staged', 'windows.clock.localtime']);
 
     // Files, byte-exact through ntfs-3g.
     const runner = renderRunner({ pnputil: 'legacy', maxRetries: 3, commandLine: runnerCommandLine('C:'), originalCmdLine: { type: 'REG_SZ', data: '' }, originalAutoReboot: { type: 'REG_DWORD', data: '1' } });
     expect(Buffer.compare(ntfsCat(image, '/Program Files/rehost/firstboot.cmd'), Buffer.from(runner))).toBe(0);
-    expect(ntfsCat(image, '/Program Files/rehost/firstboot.cmd').toString('latin1')).toContain('pnputil.exe" -i -a "%RH%\\drivers\\*.inf"');
+    expect(ntfsCat(image, '/Program Files/rehost/firstboot.cmd').toString('latin1')).toContain('for /r "%RH%\\drivers" %%I in (*.inf) do "%SystemRoot%\\System32\\pnputil.exe" -i -a "%%I"');
     const staged = ['netkvm.cat', 'netkvm.inf', 'netkvm.sys', 'vioscsi.cat', 'vioscsi.inf', 'vioscsi.sys', 'viostor.cat', 'viostor.inf', 'viostor.sys'];
     ntfsCat(image, '/Windows/System32/config/SYSTEM');
     expect(run('ntfsls', ['-f', partitions.get(image)!, '-p', '/Program Files/rehost/drivers']).split('\n').filter((n) => n !== '' && n !== '.' && n !== '..').sort()).toEqual(staged);
@@ -125,14 +128,15 @@ describe('Windows first boot applied', () => {
     expect(await sha256File(image)).toBe(original);
   }, 120_000);
 
-  it('Windows Server 2019 (the dirty Dell SYSTEM hive, logs replayed) to GCE: pnputil /add-driver, disks online, no IP script', async () => {
+  it('Windows Server 2019 (the dirty Dell SYSTEM hive, logs replayed) to GCE: pnputil /add-driver, disks online, no IP script, no QEMU agent', async () => {
     const c = variant(CASES.find((x) => x.id === 'win10-x64-dell-dirty')!, { InstallationType: { sz: 'Server' }, ProductName: { sz: 'Windows Server 2019 Standard' }, CurrentBuildNumber: { sz: '17763' }, EditionID: { sz: 'ServerStandard' } });
     const image = disk(c, '0x11223344');
     const source = driverSourceDir(scratch());
     const r = await planApplyCommit({ image, target: 'gce', packs: [await pack('windows-platform.json')], driverSource: source });
     expect(r.facts.network.filter((n) => n.tcpip?.dhcp === false)).toEqual([]);
     const scripts = r.plan.patches.filter((p) => p.kind === 'windows-firstboot-script').map((p) => (p as { name: string }).name);
-    expect(scripts).toEqual(['5100-online-disks', '5200-guest-agent']);
+    // The source has qemu-ga's MSI, but GCE's agent is Google's guest environment.
+    expect(scripts).toEqual(['5100-online-disks']);
     expect(r.replan.patches).toEqual([]);
     const runner = ntfsCat(image, '/Program Files/rehost/firstboot.cmd').toString('latin1');
     expect(runner).toContain('"%SystemRoot%\\System32\\pnputil.exe" /add-driver "%RH%\\drivers\\*.inf" /subdirs /install');

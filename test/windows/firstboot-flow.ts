@@ -44,9 +44,11 @@ async function planOnce(args: { tx: Transaction; target: string; packs: RulePack
   const volume = (await args.tx.volumes()).find((v) => v.id === os.root)!;
   const fs = await openFileSystem(volume.device, { diagnostics, kind: 'ntfs' });
   const facts = os.facts as WindowsFacts;
-  const firstboot = await firstbootPlanInput({ fs, facts, os: infOsOf(facts), ...(args.driverSource ? { driverSource: args.driverSource } : {}), ...(args.macs ? { macs: args.macs } : {}) });
-  await fs.close?.();
   const catalog = await loadCatalog();
+  // `installs: true` stages the driver set whatever the target needs: these flows test the staging itself.
+  const target = { devices: platformById(catalog, args.target).devices, installs: true };
+  const firstboot = await firstbootPlanInput({ fs, facts, os: infOsOf(facts), target, ...(args.driverSource ? { driverSource: args.driverSource } : {}), ...(args.macs ? { macs: args.macs } : {}) });
+  await fs.close?.();
   // The boot-storage context (windows-context.ts) gets the source's drivers as `rehost apply` gives them.
   const drivers = args.driverSource !== undefined ? await windowsDriverCandidates({ driverSource: args.driverSource, facts, target: platformById(catalog, args.target) }) : undefined;
   const options = args.driverSource !== undefined ? { windows: { driverSource: args.driverSource, ...(drivers !== undefined ? { drivers } : {}) } } : undefined;

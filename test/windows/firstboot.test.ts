@@ -122,7 +122,9 @@ const adapter = (id: string, ips: string[], dhcp = false): NetworkAdapter => ({
 });
 
 describe('first-boot rules context', () => {
-  const derive = (f: WindowsFacts, input: FirstbootPlanInput = INPUT, lineage = ['gce', 'kvm']) => windowsFirstbootDerived({ facts: f, root: 'p2', lineage, input }).firstboot;
+  // The target's guest tools as the catalog lists them (kvm: QEMU-GA; GCE, built on KVM: its own agents).
+  const derive = (f: WindowsFacts, input: FirstbootPlanInput = INPUT, lineage = ['kvm'], targetAgents = lineage[0] === 'kvm' ? ['QEMU-GA', 'BalloonService'] : []) =>
+    windowsFirstbootDerived({ facts: f, root: 'p2', lineage, targetAgents, input }).firstboot;
 
   it('arms for staged drivers: pnputil by release, drive letter from MountedDevices, registry values', () => {
     const d = derive(facts());
@@ -157,7 +159,7 @@ describe('first-boot rules context', () => {
     expect(win7.staticIpAdvice[0]).toMatch(/NetTCPIP/);
   });
 
-  it('source tools by MSI product code (not when the target is their own platform); the agent on KVM for Windows 7+', () => {
+  it('source tools by MSI product code (not when the target is their own platform); the QEMU agent where the target uses it, for Windows 7+', () => {
     const apps = [{ key: 'Microsoft\\Windows\\CurrentVersion\\Uninstall\\{4F2C6C7E-6A2B-4E7C-9F5B-0000000000A7}', view: 'native', displayName: 'VMware Tools', uninstallString: 'MsiExec.exe /I{4F2C6C7E-6A2B-4E7C-9F5B-0000000000A7}', antivirus: false }] as WindowsFacts['applications'];
     const agent = { source: '/guest-agent/qemu-ga-x86_64.msi', dest: '/Program Files/rehost/agent/qemu-ga-x86_64.msi', sha256: 'b'.repeat(64), size: 10 };
     const d = derive(facts({ applications: apps, build: 14393 }), { ...INPUT, guestAgent: agent });
@@ -166,6 +168,8 @@ describe('first-boot rules context', () => {
       ['5200-guest-agent', { type: 'guest-agent', msi: 'qemu-ga-x86_64.msi' }],
     ]);
     expect(derive(facts({ applications: apps, build: 14393 }), { ...INPUT, guestAgent: agent }, ['vmware-esxi']).scripts).toEqual([]);
+    // GCE runs on KVM but its agent is Google's guest environment: no qemu-ga there.
+    expect(derive(facts({ applications: apps, build: 14393 }), { ...INPUT, guestAgent: agent }, ['gce', 'kvm'], ['GCEAgent', 'google_osconfig_agent']).scripts.map((s) => s.name)).toEqual(['5000-uninstall-vmware-tools']);
     expect(derive(facts({ build: 14393, services: [{ name: 'QEMU-GA' }] }), { ...INPUT, guestAgent: agent }).scripts).toEqual([]);
     expect(derive(facts({ majorVersion: 5, minorVersion: 1, build: 2600 }), { ...INPUT, guestAgent: agent }).scripts).toEqual([]);
   });
@@ -204,12 +208,17 @@ describe('windows-platform pack', () => {
         packs: [pack],
         context: {
           os: 'windows', facts: f, target: { id: target }, targetLineage: lineage,
-          derived: { target: { id: target, name: target }, rootVolume: 'p2', systemRoot: '/Windows', controlSet: 'ControlSet001', ...windowsFirstbootDerived({ facts: f, root: 'p2', lineage, input: INPUT }) },
+          derived: {
+            target: { id: target, name: target }, rootVolume: 'p2', systemRoot: '/Windows', controlSet: 'ControlSet001',
+            // An ESP rehost could not read (windows-context.ts uefiDerived).
+            uefi: f.boot?.firmware === 'uefi' ? { unreadable: true, loaderPath: '/EFI/Boot/BOOTX64.EFI', noBootManager: false } : undefined,
+            ...windowsFirstbootDerived({ facts: f, root: 'p2', lineage, targetAgents: [], input: INPUT }),
+          },
         },
       });
     const uefi = facts({ boot: { firmware: 'uefi' } });
     expect(run(uefi, 'kvm', ['kvm']).map((r) => [r.rule, r.outcome])).toEqual([
-      ['windows.firstboot.arm', 'patch'], ['windows.firstboot.device-path', 'patch'], ['windows.firstboot.script', 'patch'], ['windows.clock.localtime', 'advice'], ['windows.uefi.fallback-loader', 'advice'],
+      ['windows.firstboot.arm', 'patch'], ['windows.firstboot.device-path', 'patch'], ['windows.firstboot.script', 'patch'], ['windows.clock.localtime', 'advice'], ['windows.uefi.unchecked', 'advice'],
     ]);
     const aws = run(facts({ boot: { firmware: 'bios' } }), 'aws-nitro', ['aws-nitro']);
     expect(aws.map((r) => r.rule)).toEqual(['windows.firstboot.arm', 'windows.firstboot.device-path', 'windows.firstboot.script', 'windows.clock.utc-aws']);

@@ -5,13 +5,15 @@
 // ntfscat (ntfs-3g) for file bytes, hivexregedit --export / hivexget for registry keys.
 
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCatalog, type Catalog } from '../../src/catalog/index.js';
 import { loadRulePacks, type RulePack } from '../../src/rules/index.js';
-import { CORPUS, requireTool, run, runBytes } from '../helpers/tools.js';
+import { CORPUS, extractCorpus, requireTool, run, runBytes } from '../helpers/tools.js';
 import { CASES } from './cases.js';
 import { writeVirtioTree } from './drivers-fixtures.js';
-import { buildWindowsDisk } from './volume.js';
+import { regText, type RegKey } from './reg-text.js';
+import { buildWindowsDisk, buildWindowsVolume, minimalPe } from './volume.js';
 
 export const INBOX_DRIVERS = ['storvsc', 'storflt', 'vmbus', 'vpci', 'pci', 'stornvme', 'storahci', 'msahci', 'intelide', 'atapi', 'pciide', 'LSI_SAS', 'LSI_SCSI'];
 
@@ -19,15 +21,18 @@ export const INBOX_DRIVERS = ['storvsc', 'storflt', 'vmbus', 'vpci', 'pci', 'sto
 const PART_START = 1024 * 1024;
 const PART_SIZE = 64 * 1024 * 1024;
 
-/** Placeholder files for the inbox storage drivers (System32\\drivers\\<name>.sys). */
+/** The network drivers' files the corpus hives' ImagePaths name (netvsc, e1i65x64 / e1iexpress, E1G60). */
+export const INBOX_NET_FILES = ['netvsc.sys', 'e1i65x64.sys', 'e1i63x64.sys', 'E1G60I32.sys'];
+
+/** Placeholder files for the inbox storage and network drivers (System32\\drivers), as on a real install. */
 export function inboxFiles(): { path: string; bytes: Uint8Array }[] {
-  return INBOX_DRIVERS.map((n) => ({ path: `Windows/System32/drivers/${n}.sys`, bytes: new TextEncoder().encode(`inbox ${n}.sys placeholder\n`) }));
+  return [...INBOX_DRIVERS.map((n) => `${n}.sys`), ...INBOX_NET_FILES].map((file) => ({ path: `Windows/System32/drivers/${file}`, bytes: new TextEncoder().encode(`inbox ${file} placeholder\n`) }));
 }
 
-export function windowsDisk(caseId: string): { disk: string; dir: string } {
+export function windowsDisk(caseId: string, systemKeys?: RegKey[]): { disk: string; dir: string } {
   const testCase = CASES.find((c) => c.id === caseId);
   if (!testCase) throw new Error(`no case ${caseId}`);
-  return buildWindowsDisk({ testCase, diskSignature: '0x5eed1234', extra: inboxFiles() });
+  return buildWindowsDisk({ testCase: { ...testCase, ...(systemKeys !== undefined ? { systemKeys } : {}) }, diskSignature: '0x5eed1234', extra: inboxFiles() });
 }
 
 /** A corpus file that is xz-compressed, decompressed (xz -dc). */
@@ -47,9 +52,9 @@ export function rulesAndCatalog(): Promise<{ catalog: Catalog; packs: RulePack[]
   return loaded;
 }
 
-/** The NTFS partition of a raw disk image, copied out for the ntfs-3g tools. */
-export function partitionOf(image: string, out: string): string {
-  execFileSync('dd', [`if=${image}`, `of=${out}`, 'bs=1M', `skip=${PART_START / 1048576}`, `count=${PART_SIZE / 1048576}`, 'conv=sparse', 'status=none']);
+/** The NTFS partition of a raw disk image, copied out for the ntfs-3g tools (at 1 MiB, or `start` bytes). */
+export function partitionOf(image: string, out: string, start: number = PART_START): string {
+  execFileSync('dd', [`if=${image}`, `of=${out}`, 'bs=1M', `skip=${start / 1048576}`, `count=${PART_SIZE / 1048576}`, 'conv=sparse', 'status=none']);
   return out;
 }
 
@@ -108,4 +113,49 @@ export function keyDiff(before: Map<string, string>, after: Map<string, string>)
   const removed = [...before.keys()].filter((k) => !after.has(k)).sort();
   const changed = [...after.keys()].filter((k) => before.has(k) && before.get(k) !== after.get(k)).sort();
   return { added, removed, changed };
+}
+
+/** Where uefiWindowsDisk puts its partitions (bytes). */
+export const UEFI_ESP_START = 1024 * 1024;
+export const UEFI_ESP_SIZE = 36 * 1024 * 1024;
+export const UEFI_OS_START = UEFI_ESP_START + UEFI_ESP_SIZE;
+
+/** The real Windows 10 UEFI BCD store (regipy's) with graphicsmodedisabled set on its default entry, merged by hivexregedit. */
+export const UEFI_BCD_ENTRY = '{733b62e5-f608-11eb-825c-c112f60133ab}';
+
+/**
+ * A GPT disk as a UEFI Windows has it: a FAT32 ESP (mkfs.fat + mtools) holding
+ * \EFI\Microsoft\Boot\{bootmgfw.efi, BCD} and an older \EFI\Boot\BOOTX64.EFI (another loader's
+ * bytes, as after an OS that replaced it), then the case's NTFS volume.
+ */
+export function uefiWindowsDisk(caseId: string): { disk: string; dir: string; bootmgfw: Buffer } {
+  for (const tool of ['mkfs.fat', 'mcopy', 'mmd', 'sfdisk', 'hivexregedit']) requireTool(tool);
+  const testCase = CASES.find((c) => c.id === caseId);
+  if (!testCase) throw new Error(`no case ${caseId}`);
+  const { image, dir } = buildWindowsVolume(testCase, inboxFiles());
+  const bcd = extractCorpus('registry/bcd/regipy-BCD.xz', dir, 'BCD');
+  writeFileSync(join(dir, 'bcd.reg'), regText([{ path: `Objects\\${UEFI_BCD_ENTRY}\\Elements\\16000046`, values: { Element: { hex: '01' } } }]));
+  execFileSync('hivexregedit', ['--merge', bcd, join(dir, 'bcd.reg')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const bootmgfw = Buffer.from(minimalPe(0x8664));
+  bootmgfw.write('bootmgfw.efi (test)', 0x200, 'latin1');
+  writeFileSync(join(dir, 'bootmgfw.efi'), bootmgfw);
+  const old = Buffer.from(minimalPe(0x8664));
+  old.write('an older fallback loader', 0x200, 'latin1');
+  writeFileSync(join(dir, 'old-bootx64.efi'), old);
+  const esp = join(dir, 'esp.img');
+  execFileSync('mkfs.fat', ['-F', '32', '-n', 'SYSTEM', '-C', esp, String(UEFI_ESP_SIZE / 1024)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  for (const d of ['::/EFI', '::/EFI/Microsoft', '::/EFI/Microsoft/Boot', '::/EFI/Boot']) execFileSync('mmd', ['-i', esp, d]);
+  execFileSync('mcopy', ['-i', esp, join(dir, 'bootmgfw.efi'), '::/EFI/Microsoft/Boot/bootmgfw.efi']);
+  execFileSync('mcopy', ['-i', esp, bcd, '::/EFI/Microsoft/Boot/BCD']);
+  execFileSync('mcopy', ['-i', esp, join(dir, 'old-bootx64.efi'), '::/EFI/Boot/BOOTX64.EFI']);
+  const disk = join(dir, 'uefi-disk.img');
+  const osSectors = (64 * 1024 * 1024) / 512;
+  execFileSync('truncate', ['-s', String(UEFI_OS_START + 64 * 1024 * 1024 + 1024 * 1024), disk]);
+  execFileSync('sfdisk', ['-q', disk], {
+    input: `label: gpt\nstart=${UEFI_ESP_START / 512}, size=${UEFI_ESP_SIZE / 512}, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B\nstart=${UEFI_OS_START / 512}, size=${osSectors}, type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7\n`,
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
+  execFileSync('dd', [`if=${esp}`, `of=${disk}`, 'bs=1M', `seek=${UEFI_ESP_START / 1048576}`, 'conv=notrunc,sparse', 'status=none']);
+  execFileSync('dd', [`if=${image}`, `of=${disk}`, 'bs=1M', `seek=${UEFI_OS_START / 1048576}`, 'conv=notrunc,sparse', 'status=none']);
+  return { disk, dir, bootmgfw };
 }

@@ -4,11 +4,13 @@
 // that must fail it. The plans for a Windows 8+ and a pre-8 guest to KVM are compared side by
 // side (the same install, bound through DriverDatabase vs CriticalDeviceDatabase).
 
+import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { PreconditionError } from '../../src/errors.js';
 import { guestView } from '../../src/patch/realize/guest-view.js';
+import { realize } from '../../src/patch/realize/dispatch.js';
 import { realizeWindowsPlan } from '../../src/patch/realize/windows-plan.js';
 import { driverPackageVersion, encodeValueSpec, guidBytes } from '../../src/patch/realize/windows-hive.js';
 import { DriverSourceCache, realizeDriverFiles } from '../../src/patch/realize/windows-driver-files.js';
@@ -120,14 +122,20 @@ describe('planning (pure)', () => {
     expect(xen.blocked[0]?.evidence).toEqual([`xen-vbd: cannot: xenvbd is not installed and bound, and /src/virtio-win.iso has no driver for this Windows release and architecture`]);
   });
 
-  test('source drivers: Parallels prl_fs disabled (Start=4), prl_strg as a disk LowerFilter left alone with advice; VMware drivers kept on VMware', async () => {
+  test('source drivers: Parallels prl_fs disabled (Start=4), prl_strg taken out of the disk LowerFilters and disabled; VMware drivers kept on VMware', async () => {
     const f = facts({
       services: [svc('intelide', 0), svc('atapi', 0), svc('prl_fs', 1), svc('prl_strg', 0), svc('vmhgfs', 1)],
       classFilters: [{ classGuid: '{4d36e967-e325-11ce-bfc1-08002be10318}', upperFilters: [], lowerFilters: ['prl_strg'] }],
     });
     const plan = await planOf({ f, target: 'kvm', controllers: ['ide-piix3'] });
-    expect(plan.patches.map((p) => `${p.kind}:${'service' in p ? p.service : ''}:${'start' in p ? p.start : ''}`)).toEqual(['windows-service-start:prl_fs:4', 'windows-service-start:vmhgfs:4']);
-    expect(plan.results.find((r) => r.rule === 'windows.source-drivers.filters')?.evidence).toEqual(['prl_strg']);
+    expect(plan.patches.map((p) => `${p.kind}:${'service' in p ? p.service : ''}:${'start' in p ? p.start : ''}`)).toEqual([
+      'windows-service-start:prl_fs:4',
+      'windows-service-start:prl_strg:4',
+      'windows-service-start:vmhgfs:4',
+      'windows-class-filter-remove::',
+    ]);
+    expect(plan.patches[3]).toMatchObject({ classGuid: '{4d36e967-e325-11ce-bfc1-08002be10318}', list: 'LowerFilters', filter: 'prl_strg' });
+    expect(plan.results.find((r) => r.rule === 'windows.source-drivers.filters')?.evidence).toEqual(['prl_strg in {4d36e967-e325-11ce-bfc1-08002be10318} LowerFilters']);
     const onVmware = await planOf({ f: facts({ services: [svc('LSI_SAS', 0), svc('vmhgfs', 1)] }), target: 'vmware-esxi', controllers: ['lsilogic-sas'] });
     expect(onVmware.patches).toEqual([]);
   });
@@ -204,6 +212,27 @@ describe('realizer validators', () => {
     }
   });
 
+  test('UEFI: copy-file refuses a changed source or an unexpected destination; bcd-delete-element on a store without the element is a no-op', async () => {
+    const dir = guestDir();
+    const boot = join(dir, 'guest/EFI/Microsoft/Boot');
+    mkdirSync(boot, { recursive: true });
+    writeFileSync(join(boot, 'bootmgfw.efi'), 'boot manager');
+    const sha = createHash('sha256').update('boot manager').digest('hex');
+    const copy: PlannedPatch = { kind: 'copy-file', volume: 'p1', precondition: '', rule: 'test', from: '/EFI/Microsoft/Boot/bootmgfw.efi', to: '/EFI/Boot/BOOTX64.EFI', sha256: sha, replace: 'absent' };
+    await expect(realize({ planned: { ...copy, sha256: '0'.repeat(64) }, guest: view(dir) })).rejects.toThrow(/changed since the plan/);
+    const patches = await realize({ planned: copy, guest: view(dir) });
+    expect(patches.map((p) => `${p.kind} ${'path' in p ? p.path : ''}`)).toEqual(['make-directory /EFI/Boot', 'write-file /EFI/Boot/BOOTX64.EFI']);
+    mkdirSync(join(dir, 'guest/EFI/Boot'));
+    writeFileSync(join(dir, 'guest/EFI/Boot/BOOTX64.EFI'), 'shim');
+    await expect(realize({ planned: copy, guest: view(dir) })).rejects.toThrow(/BOOTX64.EFI is [0-9a-f]{64}, the plan saw absent/);
+    writeFileSync(join(dir, 'guest/EFI/Boot/BOOTX64.EFI'), 'boot manager');
+    expect(await realize({ planned: copy, guest: view(dir) })).toEqual([]);
+    extractCorpus('registry/bcd/windeploy-BCD-efi-locate', boot, 'BCD');
+    const bcd: PlannedPatch = { kind: 'bcd-delete-element', volume: 'p1', precondition: '', rule: 'test', path: '/EFI/Microsoft/Boot/BCD', object: '{9dea862c-5cdd-4e70-acc1-f32b344d4795}', element: '16000046' };
+    expect(await realize({ planned: bcd, guest: view(dir) })).toEqual([]);
+    await expect(realize({ planned: { ...bcd, path: '/EFI/Microsoft/Boot/missing' }, guest: view(dir) })).rejects.toThrow(/missing, not the regular file/);
+  });
+
   test('hives: a binding the hive disagrees with, a missing service, a dirty hive without logs are refused', async () => {
     const dir = guestDir();
     const config = join(dir, 'guest/Windows/System32/config');
@@ -214,6 +243,10 @@ describe('realizer validators', () => {
     await expect(realizeWindowsPlan({ planned: [start], guest: view(dir) })).rejects.toThrow(/nosuchdriver.*missing/);
     const values: PlannedPatch = { kind: 'registry-values', volume: 'p1', precondition: '', rule: 'test', systemRoot: '/Windows', hive: 'SYSTEM', key: 'ControlSet001\\Control\\NoSuchKey', values: [{ name: 'x', type: 'REG_DWORD', data: 1 }] };
     await expect(realizeWindowsPlan({ planned: [values], guest: view(dir) })).rejects.toThrow(/NoSuchKey is missing/);
+    // A filter removal needs the list to be a MULTI_SZ that still holds the filter.
+    const filter: PlannedPatch = { kind: 'windows-class-filter-remove', volume: 'p1', precondition: '', rule: 'test', systemRoot: '/Windows', controlSet: 'ControlSet001', classGuid: '{4D36E967-E325-11CE-BFC1-08002BE10318}', list: 'LowerFilters', filter: 'prl_strg' };
+    await expect(realizeWindowsPlan({ planned: [filter], guest: view(dir) })).rejects.toThrow(/LowerFilters is missing; the plan expected prl_strg/);
+    await expect(realizeWindowsPlan({ planned: [{ ...filter, list: 'UpperFilters' }], guest: view(dir) })).rejects.toThrow(/UpperFilters no longer holds prl_strg/);
     // One write for the whole hive, expecting the hash of what was read; a second identical batch on it is a no-op.
     const patches = await realizeWindowsPlan({ planned: [hiveOnly({}), { ...start, service: 'msahci', clearStartOverride: false }], guest: view(dir) });
     expect(patches.map((p) => `${p.kind} ${'path' in p ? p.path : ''}`)).toEqual(['write-file /Windows/System32/config/SYSTEM']);

@@ -13,7 +13,8 @@
 // Windows 10 1709 hive is dirty WITHOUT logs, so rehost refuses to write it (tested as such),
 // and Windows XP (no virtio-win folder in the source) is left alone for kvm (IDE boots).
 
-import { readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { registerApplyCommands } from '../../src/cli/commands/apply.js';
@@ -24,11 +25,13 @@ import type { PlannedPatch } from '../../src/rules/index.js';
 import { packPlanner } from '../../src/patch/plan-apply-planner.js';
 import { makeIso } from '../fs/iso9660-fixtures.js';
 import { runCommandInProcess } from '../helpers/cli.js';
-import { extractCorpus, sha256File, tempDir } from '../helpers/tools.js';
+import { extractCorpus, requireTool, runBytes, sha256File, tempDir } from '../helpers/tools.js';
 import { CASES } from './cases.js';
 import { buildWindowsDisk } from './volume.js';
 import { baseBlockChecksum } from '../../src/registry/index.js';
-import { exportKeys, hiveOut, inboxFiles, readCorpusXz, hivexget, keyDiff, ntfscat, partitionOf, rulesAndCatalog, virtioSource, windowsDisk } from './inject-helpers.js';
+import { exportKeys, hiveOut, inboxFiles, readCorpusXz, hivexget, keyDiff, ntfscat, partitionOf, rulesAndCatalog, virtioSource, windowsDisk, uefiWindowsDisk, UEFI_BCD_ENTRY, UEFI_ESP_SIZE, UEFI_ESP_START, UEFI_OS_START } from './inject-helpers.js';
+import type { RegKey } from './reg-text.js';
+import { VENDOR_NICS, writeVendorNics } from './drivers-fixtures.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -55,14 +58,22 @@ interface Applied {
   dir: string;
 }
 
-async function applyTo(args: { caseId: string; target: string; drivers?: string; controllers?: string[] }): Promise<Applied> {
+async function applyTo(args: {
+  caseId: string;
+  target: string;
+  drivers?: string;
+  controllers?: string[];
+  systemKeys?: RegKey[];
+  /** A disk built already (uefiWindowsDisk), whose Windows volume starts at `osStart`. */
+  built?: { disk: string; dir: string; osStart: number };
+}): Promise<Applied> {
   const { catalog, packs } = await rulesAndCatalog();
-  const { disk, dir } = windowsDisk(args.caseId);
+  const { disk, dir } = args.built ?? windowsDisk(args.caseId, args.systemKeys);
   dirs.push(dir);
   const output = join(dir, `${args.target}.raw`);
   const planner = packPlanner({ catalog, packs, ...(args.drivers !== undefined ? { drivers: args.drivers } : {}), ...(args.controllers ? { options: { controllers: args.controllers } } : {}) });
   const result = await applyPlan({ imagePath: disk, target: args.target, planner, commit: { mode: 'standalone', output, format: 'raw' } });
-  const part = partitionOf(result.outcome === 'applied' ? output : disk, join(dir, 'p1.ntfs'));
+  const part = partitionOf(result.outcome === 'applied' ? output : disk, join(dir, 'p1.ntfs'), args.built?.osStart);
   return { result, disk, output, part, hive: hiveOut(part, 'SYSTEM', join(dir, 'SYSTEM.out')), dir };
 }
 
@@ -345,6 +356,88 @@ describe('inbox drivers: Hyper-V/Azure and AWS Nitro', () => {
     expect(hivexget(a.hive, '\\ControlSet001\\Services\\stornvme\\StartOverride')).toBeUndefined();
     expect(hivexget(a.hive, '\\ControlSet001\\Services\\stornvme', 'Start')).toBe('0');
   }, 90_000);
+});
+
+test('Parallels tools on Windows 7 → Hyper-V Gen1: prl_strg leaves the disk class LowerFilters (the other filter stays), prl_* are disabled, not deleted', async () => {
+  const DISK_CLASS = 'ControlSet001\\Control\\Class\\{4D36E967-E325-11CE-BFC1-08002BE10318}';
+  const prl = (name: string, start: number): RegKey => ({
+    path: `ControlSet001\\Services\\${name}`,
+    values: { Type: { dword: 1 }, Start: { dword: start }, ErrorControl: { dword: 1 }, ImagePath: { expand: `system32\\DRIVERS\\${name}.sys` } },
+  });
+  const a = await applyTo({
+    caseId: 'win7-sp1-x86-vmware',
+    target: 'hyperv-gen1',
+    systemKeys: [prl('prl_strg', 0), prl('prl_fs', 1), { path: DISK_CLASS, values: { LowerFilters: { multi: ['prl_strg', 'EhStorClass'] } } }],
+  });
+  expect(a.result.outcome).toBe('applied');
+  // hivexget prints each string of a MULTI_SZ on its own line, then an empty line.
+  expect(hivexget(a.hive, `\\${DISK_CLASS}`, 'LowerFilters')).toBe('EhStorClass\n');
+  expect(hivexget(a.hive, '\\ControlSet001\\Services\\prl_strg', 'Start')).toBe('4');
+  expect(hivexget(a.hive, '\\ControlSet001\\Services\\prl_fs', 'Start')).toBe('4');
+  expect(hivexget(a.hive, '\\ControlSet001\\Services\\prl_strg', 'ImagePath')).toBe('system32\\DRIVERS\\prl_strg.sys');
+  await expectCheckClean(a.output);
+  await expectConverged(a, 'hyperv-gen1');
+}, 120_000);
+
+test('UEFI Windows 10 → KVM: Windows Boot Manager becomes the fallback loader, graphicsmodedisabled leaves the BCD (read back by mtools and hivex; fsck.fat clean)', async () => {
+  for (const tool of ['mtype', 'fsck.fat']) requireTool(tool);
+  const built = uefiWindowsDisk('win10-x64-dell-dirty');
+  const drivers = virtioSource(built.dir);
+  const a = await applyTo({ caseId: 'win10-x64-dell-dirty', target: 'kvm', drivers, built: { ...built, osStart: UEFI_OS_START } });
+  expect(a.result.outcome).toBe('applied');
+  const rules = (a.result.plans[0]?.plan.results ?? []).map((r) => `${r.rule}: ${r.evidence.join('; ')}`);
+  expect(rules).toContain('windows.uefi.fallback-loader: /EFI/Boot/BOOTX64.EFI: not Windows Boot Manager');
+  expect(rules).toContain(`windows.uefi.bcd-graphics: ${UEFI_BCD_ENTRY} has element 16000046 (graphicsmodedisabled)`);
+  const esp = `${a.output}@@${UEFI_ESP_START}`;
+  expect(runBytes('mtype', ['-i', esp, '::/EFI/Boot/BOOTX64.EFI']).equals(built.bootmgfw)).toBe(true);
+  const bcd = join(a.dir, 'BCD.out');
+  writeFileSync(bcd, runBytes('mtype', ['-i', esp, '::/EFI/Microsoft/Boot/BCD']));
+  expect(hivexget(bcd, `\\Objects\\${UEFI_BCD_ENTRY}\\Elements\\16000046`)).toBeUndefined();
+  // The rest of the entry is untouched: its description element is still there.
+  expect(hivexget(bcd, `\\Objects\\${UEFI_BCD_ENTRY}\\Elements\\12000004`, 'Element')).toBe('Windows 10');
+  const espCopy = join(a.dir, 'esp.out');
+  execFileSync('dd', [`if=${a.output}`, `of=${espCopy}`, 'bs=1M', `skip=${UEFI_ESP_START / 1048576}`, `count=${UEFI_ESP_SIZE / 1048576}`, 'status=none']);
+  execFileSync('fsck.fat', ['-n', espCopy], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // The source disk still has the old loader.
+  expect(runBytes('mtype', ['-i', `${built.disk}@@${UEFI_ESP_START}`, '::/EFI/Boot/BOOTX64.EFI']).equals(built.bootmgfw)).toBe(false);
+  await expectCheckClean(a.output);
+  await expectConverged(a, 'kvm', drivers);
+}, 120_000);
+
+describe('network drivers from a vendor driver folder', () => {
+  const vendorSource = (): { root: string; folders: Record<keyof typeof VENDOR_NICS, string> } => {
+    const root = join(tempDir('rehost-vendor-nics-'), 'drivers');
+    return { root, folders: writeVendorNics(root) };
+  };
+  const results = (a: Applied) => (a.result.plans[0]?.plan.results ?? []).map((r) => `${r.rule}: ${r.evidence.join('; ')}`);
+
+  test('AWS Nitro from Windows 10: the ENA package (its whole folder) is staged for first boot, the network is no longer reported missing', async () => {
+    const { root, folders } = vendorSource();
+    const a = await applyTo({ caseId: 'win10-x64-dell-dirty', target: 'aws-nitro', drivers: root });
+    expect(a.result.outcome).toBe('applied');
+    expect(results(a)).toContain(`windows.network.staged: Elastic Network Adapter: ena from /${folders.ena}/ena.inf`);
+    expect(results(a).some((r) => r.startsWith('windows.network.missing'))).toBe(false);
+    for (const file of ['ena.inf', 'ena.sys', 'ena.cat', VENDOR_NICS.ena.extra]) {
+      expect(ntfscat(a.part, `/Program Files/rehost/drivers/ena/${file}`).equals(readFileSync(join(root, folders.ena, file))), file).toBe(true);
+    }
+    // Nothing of the gVNIC package: it drives no Nitro device.
+    expect(() => ntfscat(a.part, '/Program Files/rehost/drivers/gvnic/gvnic.inf')).toThrow();
+    const runner = ntfscat(a.part, '/Program Files/rehost/firstboot.cmd').toString('latin1');
+    expect(runner).toContain('pnputil.exe" /add-driver "%RH%\\drivers\\*.inf" /subdirs /install');
+    await expectCheckClean(a.output);
+    await expectConverged(a, 'aws-nitro', root);
+  }, 120_000);
+
+  test('GCE from Windows 10 with only gVNIC in the source: gVNIC staged, virtio-net (the default NIC) reported missing with gVNIC named as usable', async () => {
+    const { root, folders } = vendorSource();
+    const a = await applyTo({ caseId: 'win10-x64-dell-dirty', target: 'gce', drivers: root, controllers: ['gce-nvme'] });
+    expect(a.result.outcome).toBe('applied');
+    expect(results(a)).toContain(`windows.network.staged: Google Virtual NIC (gVNIC): gvnic from /${folders.gvnic}/gvnic.inf`);
+    const missing = a.result.plans[0]?.plan.results.find((r) => r.rule === 'windows.network.missing');
+    expect(missing?.evidence).toEqual(['virtio network (netkvm)']);
+    expect(missing?.explanation).toMatch(/will drive: Google Virtual NIC \(gVNIC\)\.$/);
+    expect(ntfscat(a.part, '/Program Files/rehost/drivers/gvnic/gvnic.sys').equals(readFileSync(join(root, folders.gvnic, 'gvnic.sys')))).toBe(true);
+  }, 120_000);
 });
 
 test('--in-place through the CLI from a virtio-win ISO, then undo restores the original bytes', async () => {

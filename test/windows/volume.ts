@@ -55,6 +55,11 @@ export function buildWindowsVolume(testCase: WindowsCase, extra: { path: string;
   mkdirSync(config, { recursive: true });
   extractCorpus(testCase.system, config, 'SYSTEM');
   for (const log of testCase.logs) extractCorpus(log, config, `SYSTEM.${log.split('.').at(-2)}`);
+  if (testCase.systemKeys !== undefined) {
+    const reg = join(dir, 'system.reg');
+    writeFileSync(reg, regText(testCase.systemKeys));
+    execFileSync('hivexregedit', ['--merge', join(config, 'SYSTEM'), reg], { stdio: ['ignore', 'ignore', 'pipe'] });
+  }
   const software = buildSoftwareHive(dir, testCase.software);
   copyFileSync(software, join(config, 'SOFTWARE'));
   const machine = testCase.arch === 'x64' ? 0x8664 : 0x014c;

@@ -57,6 +57,12 @@ export function describePlannedPatch(p: PlannedPatch): string {
       return `${p.volume}: Services\\${p.service}: Start=${p.start}${p.clearStartOverride ? ', remove StartOverride' : ''}`;
     case 'registry-values':
       return `${p.volume}: ${p.hive}\\${p.key}: ${p.values.map((v) => `${v.name}=${JSON.stringify(v.data)} (${v.type})`).join(', ')}`;
+    case 'copy-file':
+      return `${p.volume}:${p.to}: copy of ${p.from}${p.replace === 'absent' ? '' : ' (replacing the file there)'}`;
+    case 'bcd-delete-element':
+      return `${p.volume}:${p.path}: delete ${p.object}\\Elements\\${p.element}`;
+    case 'windows-class-filter-remove':
+      return `${p.volume}: Control\\Class\\${p.classGuid}\\${p.list}: remove ${p.filter}`;
     case 'windows-firstboot':
       return `${p.volume}: first-boot runner in Program Files\\rehost (pnputil ${p.pnputil}, ≤${p.maxRetries} retries), ${p.drivers.length} staged driver file(s)`;
     case 'windows-firstboot-script':

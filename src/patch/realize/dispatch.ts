@@ -11,6 +11,8 @@ import { realizeKernelArgDevice } from './kernel-arg-device.js';
 import { realizeModuleConfig } from './module-config.js';
 import { realizePinNicName } from './pin-nic-name.js';
 import { realizeRemoveFile } from './remove-file.js';
+import { realizeBcdDeleteElement } from './bcd-element.js';
+import { realizeCopyFile } from './copy-file.js';
 import { realizeTableDevice } from './table-device.js';
 import type { GuestView } from './types.js';
 import { isWindowsHivePlanned, realizeWindowsOne, realizeWindowsPlan } from './windows-plan.js';
@@ -37,7 +39,12 @@ export function realize(args: { planned: PlannedPatch; guest: GuestView }): Prom
     case 'windows-install-driver':
     case 'windows-service-start':
     case 'registry-values':
+    case 'windows-class-filter-remove':
       return realizeWindowsOne({ planned, guest });
+    case 'copy-file':
+      return realizeCopyFile({ planned, guest });
+    case 'bcd-delete-element':
+      return realizeBcdDeleteElement({ planned, guest });
     case 'windows-firstboot':
       return realizeWindowsFirstboot({ planned, guest });
     case 'windows-firstboot-script':

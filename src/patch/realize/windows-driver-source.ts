@@ -11,7 +11,7 @@ import type { Platform } from '../../catalog/index.js';
 import type { RegistryKeyValues, RegistryValueSpec, WindowsDriverFile } from '../../rules/types.js';
 import type { WindowsDriverCandidate } from '../../rules/windows-context.js';
 import { infArch } from '../../rules/windows-context.js';
-import { findDrivers, openDriverSource, scanDriverSource, type DriverMatch } from '../../windows/drivers/index.js';
+import { deviceMatchesId, findDrivers, openDriverSource, scanDriverSource, type DriverMatch } from '../../windows/drivers/index.js';
 import type { InfArch, InfOs, InfRegEntry } from '../../windows/inf/types.js';
 import type { WindowsFacts } from '../../windows/types.js';
 import { ntVersion } from '../../rules/windows-context.js';
@@ -135,15 +135,12 @@ export async function windowsDriverCandidates(args: { driverSource: string; fact
     diagnostics.report({ severity: 'warning', code: 'windows-version-unknown', message: 'the guest\'s Windows version or architecture is unknown; no driver of the source can be chosen' });
     return [];
   }
-  const pairs = args.target.devices
-    .filter((d) => d.function === 'boot-storage')
-    .flatMap((d) => d.pci ?? [])
-    .map((p) => `PCI\\VEN_${p.vendor.toUpperCase()}&DEV_${p.device.toUpperCase()}`);
+  const devices = args.target.devices.filter((d) => d.function === 'boot-storage').map((d) => ({ id: d.id, pci: d.pci ?? [] }));
   const source = await openDriverSource(args.driverSource, { diagnostics });
   try {
     const packages = await scanDriverSource(source, { diagnostics });
     const matches = await findDrivers({ source, os, packages, diagnostics, systemRoot: args.facts.systemRoot });
-    const relevant = matches.filter((m) => [m.hardwareId, ...m.compatibleIds].some((id) => pairs.some((p) => id.toUpperCase() === p || id.toUpperCase().startsWith(`${p}&`))));
+    const relevant = matches.filter((m) => [m.hardwareId, ...m.compatibleIds].some((id) => devices.some((d) => deviceMatchesId(d, id))));
     const byKey = new Map<string, WindowsDriverCandidate>();
     for (const match of relevant) {
       const candidate = await candidateOf({ match, driverSource: args.driverSource, read: (p) => source.fs.readFile(p), systemRoot: args.facts.systemRoot });

@@ -44,7 +44,16 @@ export const realizeWindowsFirstboot: Realizer<'windows-firstboot'> = async ({ p
   const out: Patch[] = [];
   // Nothing staged (the target needs nothing from the driver source): no drivers folder, no pnputil step.
   const noDrivers = planned.drivers.length === 0;
-  out.push(...(await directoryPatches({ fs, volume: planned.volume, dir: noDrivers ? FIRSTBOOT_DIR : `${FIRSTBOOT_DIR}/${FIRSTBOOT_DRIVERS}`, reason: `rehost first-boot folder (${rule})` })));
+  // Every folder the staged files need (vendor packages keep their own subfolders), each level once.
+  const dirs = noDrivers ? [FIRSTBOOT_DIR] : [...new Set([`${FIRSTBOOT_DIR}/${FIRSTBOOT_DRIVERS}`, ...planned.drivers.map((f) => f.dest.slice(0, f.dest.lastIndexOf('/')))])].sort();
+  const made = new Set<string>();
+  for (const dir of dirs) {
+    for (const p of await directoryPatches({ fs, volume: planned.volume, dir, reason: `rehost first-boot folder (${rule})` })) {
+      if (p.kind === 'make-directory' && made.has(p.path)) continue;
+      if (p.kind === 'make-directory') made.add(p.path);
+      out.push(p);
+    }
+  }
   const runner = renderRunner({
     pnputil: planned.pnputil,
     ...(noDrivers ? { noDrivers } : {}),

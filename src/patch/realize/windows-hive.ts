@@ -20,17 +20,47 @@
 // chose it (the Windows version the plan used and the hive agree).
 
 import { PreconditionError } from '../../errors.js';
-import { HiveEditor, loadHive } from '../../registry/index.js';
+import { HiveEditor, loadHive, type Hive, type LoadedHive } from '../../registry/index.js';
 import { REG_BINARY, REG_DWORD, REG_EXPAND_SZ, REG_MULTI_SZ, REG_QWORD, REG_SZ, encodeMultiString, encodeRegString } from '../../registry/value-types.js';
 import type { PlannedPatch, RegistryValueSpec, WindowsInstallDriver } from '../../rules/types.js';
 import type { Patch } from '../types.js';
-import { locate, readRegular, stateOf } from './locate.js';
+import { locate, readRegular, stateOf, type Located } from './locate.js';
 import type { GuestView } from './types.js';
 
-export type WindowsHivePlanned = Extract<PlannedPatch, { kind: 'windows-install-driver' | 'windows-service-start' | 'registry-values' }>;
+const HIVE_KINDS = ['windows-install-driver', 'windows-service-start', 'registry-values', 'windows-class-filter-remove'] as const;
+
+export type WindowsHivePlanned = Extract<PlannedPatch, { kind: (typeof HIVE_KINDS)[number] }>;
 
 export function isWindowsHivePlanned(planned: PlannedPatch): planned is WindowsHivePlanned {
-  return planned.kind === 'windows-install-driver' || planned.kind === 'windows-service-start' || planned.kind === 'registry-values';
+  return (HIVE_KINDS as readonly string[]).includes(planned.kind);
+}
+
+type FilterRemoval = Extract<WindowsHivePlanned, { kind: 'windows-class-filter-remove' }>;
+
+/**
+ * The filter lists after every planned removal, computed from the hive as read (several
+ * removals from one list must see each other): key → new MULTI_SZ. A filter that is no
+ * longer in its list, or a list that is not a MULTI_SZ, fails the precondition.
+ */
+function filterLists(args: { hive: Hive; removals: readonly FilterRemoval[] }): Array<{ key: string; list: string; values: string[] }> {
+  const lists = new Map<string, { key: string; list: string; values: string[] }>();
+  for (const p of args.removals) {
+    const key = `${p.controlSet}\\Control\\Class\\${p.classGuid}`;
+    const id = `${key.toLowerCase()}\n${p.list}`;
+    let entry = lists.get(id);
+    if (entry === undefined) {
+      const value = args.hive.find(key)?.findValue(p.list);
+      if (value === undefined || value.type !== REG_MULTI_SZ) {
+        throw new PreconditionError(`${key}\\${p.list} is ${value === undefined ? 'missing' : `a ${value.typeName}, not a REG_MULTI_SZ`}; the plan expected ${p.filter} in it`, { path: key });
+      }
+      entry = { key, list: p.list, values: value.asStrings() };
+      lists.set(id, entry);
+    }
+    const kept = entry.values.filter((v) => v.toLowerCase() !== p.filter.toLowerCase());
+    if (kept.length === entry.values.length) throw new PreconditionError(`${key}\\${p.list} no longer holds ${p.filter}`, { path: key });
+    entry.values = kept;
+  }
+  return [...lists.values()];
 }
 
 const TYPE_NUMBERS: Record<RegistryValueSpec['type'], number> = {
@@ -186,6 +216,8 @@ function applyOne(editor: HiveEditor, p: WindowsHivePlanned): void {
       requireKey({ editor, path: p.key, what: p.rule });
       setSpecs({ editor, key: p.key, values: p.values });
       return;
+    case 'windows-class-filter-remove':
+      return; // applied together per list (filterLists)
   }
 }
 
@@ -194,6 +226,25 @@ function hiveOf(p: WindowsHivePlanned): 'SYSTEM' | 'SOFTWARE' {
 }
 
 const HIVE_LOGS = ['.LOG', '.LOG1', '.LOG2'];
+
+/** A hive of the guest with its transaction logs replayed; refused when they do not replay. */
+export async function loadGuestHive(args: { at: Located; label: string }): Promise<{ loaded: LoadedHive; sha256: string }> {
+  const { at, label } = args;
+  const { content, sha256 } = await readRegular({ at, what: `the ${label} hive` });
+  const logs: { label: string; bytes: Uint8Array }[] = [];
+  for (const suffix of HIVE_LOGS) {
+    const log = { ...at, path: at.path + suffix };
+    const state = await stateOf(log);
+    if (state === 'absent' || !/^[0-9a-f]{64}$/.test(state)) continue;
+    const bytes = await at.fs.readFile(log.path);
+    if (bytes.length > 0) logs.push({ label: label + suffix, bytes });
+  }
+  const loaded = loadHive({ primary: content, logs, label });
+  if (loaded.hive.logState === 'unreplayed') {
+    throw new PreconditionError(`the ${label} hive is dirty and its transaction logs do not replay; refusing to edit it (boot Windows once and shut it down cleanly)`, { path: at.path });
+  }
+  return { loaded, sha256 };
+}
 
 /** All registry patches of one OS → one write-file per hive that changes. */
 export async function realizeWindowsHives(args: { planned: readonly WindowsHivePlanned[]; guest: GuestView }): Promise<Patch[]> {
@@ -207,21 +258,11 @@ export async function realizeWindowsHives(args: { planned: readonly WindowsHiveP
     const [volume, systemRoot, hive] = JSON.parse(key) as [string, string, string];
     const path = `${systemRoot}/System32/config/${hive}`;
     const at = await locate({ guest: args.guest, volume, path });
-    const { content, sha256 } = await readRegular({ at, what: `the ${hive} hive` });
-    const logs: { label: string; bytes: Uint8Array }[] = [];
-    for (const suffix of HIVE_LOGS) {
-      const log = { ...at, path: at.path + suffix };
-      const state = await stateOf(log);
-      if (state === 'absent' || !/^[0-9a-f]{64}$/.test(state)) continue;
-      const bytes = await at.fs.readFile(log.path);
-      if (bytes.length > 0) logs.push({ label: hive + suffix, bytes });
-    }
-    const loaded = loadHive({ primary: content, logs, label: hive });
-    if (loaded.hive.logState === 'unreplayed') {
-      throw new PreconditionError(`the ${hive} hive is dirty and its transaction logs do not replay; refusing to edit it (boot Windows once and shut it down cleanly)`, { path });
-    }
+    const { loaded, sha256 } = await loadGuestHive({ at, label: hive });
+    const lists = filterLists({ hive: loaded.hive, removals: planned.filter((p): p is FilterRemoval => p.kind === 'windows-class-filter-remove') });
     const editor = new HiveEditor(loaded.hive);
     for (const p of planned) applyOne(editor, p);
+    for (const l of lists) editor.setMultiString(l.key, l.list, l.values);
     const s = editor.stats;
     if (s.keysCreated + s.keysDeleted + s.valuesSet + s.valuesDeleted === 0) continue;
     const bytes = editor.commit();
@@ -247,5 +288,7 @@ function describe(p: WindowsHivePlanned): string {
       return `${p.service} Start=${p.start}${p.clearStartOverride ? ' without StartOverride' : ''}`;
     case 'registry-values':
       return `${p.key}: ${p.values.map((v) => v.name).join(', ')}`;
+    case 'windows-class-filter-remove':
+      return `${p.filter} out of ${p.classGuid} ${p.list}`;
   }
 }

@@ -60,7 +60,13 @@ export async function openDriverSource(path: string, options: { diagnostics?: Di
  * Calls `visit` for every entry that is not a directory, walking the tree depth-first with each
  * directory's entries in name order, within MAX_SOURCE_DEPTH and MAX_SOURCE_ENTRIES.
  */
-export async function walkSource(fs: FileSystem, visit: (path: string, entry: DirEntry) => void | Promise<void>): Promise<void> {
+export function walkSource(fs: FileSystem, visit: (path: string, entry: DirEntry) => void | Promise<void>): Promise<void> {
+  return walkSourceFrom({ fs, root: '/', visit });
+}
+
+/** walkSource below one folder of the source. */
+export async function walkSourceFrom(args: { fs: FileSystem; root: string; visit: (path: string, entry: DirEntry) => void | Promise<void> }): Promise<void> {
+  const { fs, visit } = args;
   let seen = 0;
   const visited = new Set<string>();
   const walk = async (dir: string, depth: number): Promise<void> => {
@@ -78,7 +84,7 @@ export async function walkSource(fs: FileSystem, visit: (path: string, entry: Di
       } else await visit(path, entry);
     }
   };
-  await walk('/', 0);
+  await walk(args.root, 0);
 }
 
 /** Every INF file in the source, in path order. */

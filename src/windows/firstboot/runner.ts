@@ -54,7 +54,8 @@ function pnputilLines(mode: RunnerSettings['pnputil']): string[] {
     case 'add-driver':
       return [`"%SystemRoot%\\System32\\pnputil.exe" /add-driver ${infs} /subdirs /install >>"%LOG%" 2>&1`, result];
     case 'legacy':
-      return [`"%SystemRoot%\\System32\\pnputil.exe" -i -a ${infs} >>"%LOG%" 2>&1`, result];
+      // pnputil before Windows 10 has no /subdirs; vendor packages sit in subfolders of drivers.
+      return [`for /r "%RH%\\${FIRSTBOOT_DRIVERS}" %%I in (*.inf) do "%SystemRoot%\\System32\\pnputil.exe" -i -a "%%I" >>"%LOG%" 2>&1`, result];
     case 'none':
       return ['>>"%LOG%" echo [%DATE% %TIME%] this Windows has no pnputil: Plug and Play finds the staged drivers through DevicePath'];
   }

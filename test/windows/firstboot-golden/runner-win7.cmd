@@ -36,7 +36,7 @@ exit /b 0
 rem 3. Drivers, then the optional scripts in name order.
 :install
 >>"%LOG%" echo [%DATE% %TIME%] installing the drivers staged in %RH%\drivers
-"%SystemRoot%\System32\pnputil.exe" -i -a "%RH%\drivers\*.inf" >>"%LOG%" 2>&1
+for /r "%RH%\drivers" %%I in (*.inf) do "%SystemRoot%\System32\pnputil.exe" -i -a "%%I" >>"%LOG%" 2>&1
 >>"%LOG%" echo [%DATE% %TIME%] pnputil exit code %ERRORLEVEL% (0 done, 3010 done after a restart, 259 nothing to install; a failure is logged, never retried)
 if exist "%RH%\scripts\*.cmd" for %%F in ("%RH%\scripts\*.cmd") do call :script "%%~fF"
 goto finish
