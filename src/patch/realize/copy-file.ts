@@ -8,7 +8,7 @@ import { PreconditionError } from '../../errors.js';
 import type { Patch } from '../types.js';
 import { locate, readRegular, stateOf } from './locate.js';
 import type { Realizer } from './types.js';
-import { directoryPatches } from './windows-firstboot-files.js';
+import { directoryPatches } from './directories.js';
 
 export const realizeCopyFile: Realizer<'copy-file'> = async ({ planned, guest }) => {
   const from = await locate({ guest, volume: planned.volume, path: planned.from });

@@ -1,5 +1,4 @@
-// Shared file steps of the first-boot realizers: each missing folder level as its own
-// make-directory patch (so undo removes what rehost created), a new file as write-file
+// Shared file steps of the first-boot realizers (folders: directories.ts): a new file as write-file
 // expecting nothing there (or nothing to do when the same bytes are there already; other bytes
 // are refused), and files copied from a driver source after checking the size and hash the
 // plan recorded.
@@ -11,20 +10,6 @@ import { openDriverSource } from '../../windows/drivers/source.js';
 import { sha256Hex } from '../hash.js';
 import { pathState } from '../state.js';
 import type { Patch } from '../types.js';
-
-/** make-directory patches for every missing level of `dir` (a path inside the volume). */
-export async function directoryPatches(args: { fs: FileSystem; volume: string; dir: string; reason: string }): Promise<Patch[]> {
-  const out: Patch[] = [];
-  let path = '';
-  for (const part of args.dir.split('/').filter((p) => p !== '')) {
-    path += `/${part}`;
-    const state = await pathState(args.fs, path);
-    if (state === 'directory') continue;
-    if (state !== 'absent') throw new PreconditionError(`${args.volume}:${path} is ${state}, not a folder`, { path, found: state });
-    out.push({ kind: 'make-directory', volume: args.volume, path, expect: 'absent', reason: args.reason });
-  }
-  return out;
-}
 
 /** A write-file of new content at `path`: [] when those bytes are there, refused when other bytes are. */
 export async function newFilePatch(args: { fs: FileSystem; volume: string; path: string; content: Uint8Array; reason: string }): Promise<Patch[]> {

@@ -8,7 +8,8 @@ import { FIRSTBOOT_DIR, FIRSTBOOT_SCRIPTS } from '../../windows/firstboot/paths.
 import { renderAction } from '../../windows/firstboot/actions.js';
 import type { Patch } from '../types.js';
 import type { Realizer } from './types.js';
-import { directoryPatches, newFilePatch, sourceFilePatches } from './windows-firstboot-files.js';
+import { directoryPatches } from './directories.js';
+import { newFilePatch, sourceFilePatches } from './windows-firstboot-files.js';
 
 export const realizeWindowsFirstbootScript: Realizer<'windows-firstboot-script'> = async ({ planned, guest }) => {
   const fs = await guest.fs(planned.volume);

@@ -17,7 +17,8 @@ import { renderRunner } from '../../windows/firstboot/runner.js';
 import { openWindowsHive } from '../../windows/locate.js';
 import type { Patch } from '../types.js';
 import type { Realizer } from './types.js';
-import { directoryPatches, newFilePatch, sourceFilePatches } from './windows-firstboot-files.js';
+import { directoryPatches } from './directories.js';
+import { newFilePatch, sourceFilePatches } from './windows-firstboot-files.js';
 
 export const realizeWindowsFirstboot: Realizer<'windows-firstboot'> = async ({ planned, guest }) => {
   const fs = await guest.fs(planned.volume);
